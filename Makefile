@@ -1,0 +1,97 @@
+# netsec.zeek: one entry point for people and CI.
+#   make test   every suite (what .ci/run calls)
+#   make demo   start the controller emulator and run playbooks/demo.yml against it
+#   make bench  benchmarks in tests/bench, printed as tables
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+BUILD := $(CURDIR)/.build
+COLLECTIONS := $(BUILD)/collections
+COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/netsec/zeek
+SANITY_TREE := $(BUILD)/sanity/ansible_collections/netsec/zeek
+# Debian packages the suites need (systemd-analyze verifies unit files).
+APT_PACKAGES := systemd git
+
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export PYTHONPATH := $(COLLECTIONS)
+export ANSIBLE_NOCOLOR := 1
+export ANSIBLE_FORCE_COLOR := 0
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help venv collection system-deps test test-unit test-interop test-integration \
+        test-roles sanity lint build docs demo bench clean
+
+help:
+	@echo "make demo   - emulator + demo playbook (creates .venv)"
+	@echo "make test   - every suite: unit, interop, integration, roles, sanity, lint, build, docs"
+	@echo "make bench  - benchmarks (tests/bench)"
+
+$(VENV)/.installed: requirements-dev.txt requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+# The collection must be importable as ansible_collections.netsec.zeek.
+collection: venv
+	mkdir -p $(dir $(COLLECTION_LINK))
+	ln -sfn $(CURDIR) $(COLLECTION_LINK)
+
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+test: collection system-deps test-unit test-interop test-integration test-roles sanity lint build docs
+	@echo "make test: all suites passed"
+
+test-unit: collection
+	$(BIN)/pytest -q -p no:cacheprovider tests/unit
+
+test-interop: collection
+	$(BIN)/pytest -q -p no:cacheprovider tests/interop
+
+test-integration: collection
+	$(BIN)/pytest -q -p no:cacheprovider tests/integration
+
+test-roles: collection system-deps
+	@if [ -d tests/roles ]; then $(BIN)/pytest -q -p no:cacheprovider tests/roles; fi
+
+# ansible-test wants a tree under ansible_collections/<ns>/<name> and, without
+# network access to its bootstrap host, a get-pip stand-in in its cache.
+sanity: collection
+	rm -rf $(SANITY_TREE) && mkdir -p $(SANITY_TREE)
+	git ls-files -co --exclude-standard -z | xargs -0 -I{} cp --parents {} $(SANITY_TREE)/ 2>/dev/null || true
+	mkdir -p $(HOME)/.ansible/test/cache
+	pipver=$$($(BIN)/python tools/ansible_test_pip_version.py); \
+	  cp tools/ansible-test-get-pip.py $(HOME)/.ansible/test/cache/get_pip_$${pipver//./_}.py
+	cd $(SANITY_TREE) && $(BIN)/ansible-test sanity --local --python 3.11 --color no
+
+lint: collection
+	$(BIN)/ansible-lint --profile production --offline
+
+build: collection
+	rm -rf $(BUILD)/dist && mkdir -p $(BUILD)/dist
+	$(BIN)/ansible-galaxy collection build --force --output-path $(BUILD)/dist .
+
+docs: collection
+	$(BIN)/python tools/build_docs.py --check
+
+demo: collection
+	$(BIN)/python tools/demo.py
+
+bench: collection
+	$(BIN)/python -m tests.bench
+
+clean:
+	rm -rf $(VENV) $(BUILD)
