@@ -28,6 +28,8 @@ module too, while zeek-client's independent codec referees both in the tests.
 from __future__ import annotations
 
 import datetime
+import functools
+import gc
 import ipaddress
 import json
 import re
@@ -54,6 +56,26 @@ class BrokerJSONError(ValueError):
     def under(self, prefix):
         """The same error seen from an enclosing document at ``prefix``."""
         return BrokerJSONError(self.reason, prefix + self.path[1:])
+
+
+def _whole_document(function):
+    """Run a document-level conversion with the cyclic garbage collector paused.
+
+    Codec documents are trees: they never form reference cycles, so reference
+    counting frees them, while the collector's generation scans, triggered by
+    the many allocations of a large document, would double the run time of a
+    10,000-node configuration for nothing. Nested calls find it paused already.
+    """
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        if not gc.isenabled():
+            return function(*args, **kwargs)
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            gc.enable()
+    return wrapper
 
 
 # ---------------------------------------------------------------------------
@@ -248,27 +270,35 @@ def _enc_real(value):
 
 
 def _enc_string(value):
-    return {"@data-type": "string", "data": str(value)}
+    return {"@data-type": "string", "data": value if type(value) is str else str(value)}
 
 
 def _enc_vector(value):
-    out = []
-    for index, item in enumerate(value):
-        try:
-            out.append(to_json(item))
-        except BrokerJSONError as err:
-            raise err.under("$[%d]" % index)
-    return {"@data-type": "vector", "data": out}
+    try:
+        return {"@data-type": "vector", "data": [to_json(item) for item in value]}
+    except BrokerJSONError:
+        raise _locate(to_json, value)
 
 
 def _enc_set(value):
-    out = []
-    for index, item in enumerate(value):
+    try:
+        return {"@data-type": "set", "data": [to_json(item) for item in value]}
+    except BrokerJSONError:
+        raise _locate(to_json, value)
+
+
+def _locate(convert, items, prefix="$"):
+    """Redo a failed bulk conversion one element at a time to say which failed.
+
+    The fast path converts whole lists at once and knows no index; errors are
+    rare, so finding the index again afterwards costs nothing on success.
+    """
+    for index, item in enumerate(items):
         try:
-            out.append(to_json(item))
+            convert(item)
         except BrokerJSONError as err:
-            raise err.under("$[%d]" % index)
-    return {"@data-type": "set", "data": out}
+            return err.under("%s[%d]" % (prefix, index))
+    return BrokerJSONError("conversion failed")
 
 
 def _enc_table(value):
@@ -435,13 +465,10 @@ def _dec_port(data):
 def _dec_elements(data, kind):
     if not isinstance(data, list):
         raise BrokerJSONError("%s data must be a JSON array, got %s" % (kind, _show(data)))
-    out = []
-    for index, item in enumerate(data):
-        try:
-            out.append(from_json(item))
-        except BrokerJSONError as err:
-            raise err.under("$.data[%d]" % index)
-    return out
+    try:
+        return [from_json(item) for item in data]
+    except BrokerJSONError:
+        raise _locate(from_json, data, "$.data")
 
 
 def _dec_vector(data):
@@ -504,11 +531,13 @@ def from_json(obj):
     return decoder(data)
 
 
+@_whole_document
 def dumps(value):
     """Typed value -> compact JSON text."""
     return json.dumps(to_json(value), separators=(",", ":"))
 
 
+@_whole_document
 def loads(text):
     """JSON text -> typed value."""
     try:
@@ -619,6 +648,7 @@ def handshake(topics):
     return topics
 
 
+@_whole_document
 def data_message(topic, value):
     """A data-message frame (as a JSON-ready dict) publishing ``value`` on ``topic``."""
     frame = {"type": "data-message", "topic": topic}
@@ -626,6 +656,7 @@ def data_message(topic, value):
     return frame
 
 
+@_whole_document
 def decode_frame(frame):
     """A server or client frame (JSON text or parsed object) -> Ack, ErrorFrame or DataMessage."""
     if isinstance(frame, (str, bytes, bytearray)):
@@ -785,6 +816,8 @@ def _time_to(value, path):
 
 
 def _string_to(value, path):
+    if type(value) is str:
+        return value
     if isinstance(value, str):
         return str(value)
     _fail(path, "string needs text, got %s" % _show(value))
@@ -907,22 +940,46 @@ class EnumType(ZeekType):
         return value
 
 
+def _is_sequence(value):
+    return not isinstance(value, (str, bytes, dict)) and hasattr(value, "__iter__")
+
+
+# Containers convert children at path "$" and, only when a child fails, put
+# their own position in front of the child's path: building a path string
+# for every element would cost more than the conversion itself.
+
+
 class VectorType(ZeekType):
     def __init__(self, element):
         self.element = element
         self.name = "vector of %s" % element.name
 
     def to_broker(self, value, path="$", version=None):
-        if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
+        if not _is_sequence(value):
             _fail(path, "%s needs a list, got %s" % (self.name, _show(value)))
         convert = self.element.to_broker
-        return Vector(convert(item, "%s[%d]" % (path, i), version) for i, item in enumerate(value))
+        out = Vector()
+        for index, item in enumerate(value):
+            try:
+                out.append(convert(item, "$", version))
+            except BrokerJSONError as err:
+                raise err.under("%s[%d]" % (path, index))
+        return out
 
     def from_broker(self, value, path="$"):
         if type(value) is not Vector:
             _fail(path, "expected Broker vector, got %s" % _show_typed(value))
-        convert = self.element.from_broker
-        return [convert(item, "%s[%d]" % (path, i)) for i, item in enumerate(value)]
+        return _convert_all(self.element.from_broker, value, path)
+
+
+def _convert_all(convert, items, path):
+    out = []
+    for index, item in enumerate(items):
+        try:
+            out.append(convert(item))
+        except BrokerJSONError as err:
+            raise err.under("%s[%d]" % (path, index))
+    return out
 
 
 class SetType(ZeekType):
@@ -933,12 +990,21 @@ class SetType(ZeekType):
         self.name = "set[%s]" % element.name
 
     def to_broker(self, value, path="$", version=None):
-        if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
+        if not _is_sequence(value):
             _fail(path, "%s needs a list of elements, got %s" % (self.name, _show(value)))
         out, seen = Set(), set()
         convert = self.element.to_broker
+        # Records (instances, nodes) are kept unique by name in the cluster
+        # model; freezing each one here would cost a tenth of the encoding.
+        unique = not isinstance(self.element, Record)
         for index, item in enumerate(value):
-            typed = convert(item, "%s[%d]" % (path, index), version)
+            try:
+                typed = convert(item, "$", version)
+            except BrokerJSONError as err:
+                raise err.under("%s[%d]" % (path, index))
+            if not unique:
+                out.append(typed)
+                continue
             key = _freeze(typed)
             if key not in seen:
                 seen.add(key)
@@ -948,8 +1014,7 @@ class SetType(ZeekType):
     def from_broker(self, value, path="$"):
         if type(value) is not Set:
             _fail(path, "expected Broker set, got %s" % _show_typed(value))
-        convert = self.element.from_broker
-        return [convert(item, "%s[%d]" % (path, i)) for i, item in enumerate(value)]
+        return _convert_all(self.element.from_broker, value, path)
 
 
 class TableType(ZeekType):
@@ -968,24 +1033,29 @@ class TableType(ZeekType):
         else:
             _fail(path, "%s needs a mapping, got %s" % (self.name, _show(value)))
         out = Table()
+        key_to, value_to = self.key.to_broker, self.value.to_broker
         for index, pair in enumerate(items):
             try:
                 key, item = pair
             except (TypeError, ValueError):
                 _fail("%s[%d]" % (path, index), "table entries must be (key, value) pairs")
-            where = "%s[%s]" % (path, json.dumps(key) if isinstance(key, str) else index)
-            out.append((self.key.to_broker(key, where + ".key", version),
-                        self.value.to_broker(item, where, version)))
+            try:
+                out.append((key_to(key, "$", version), value_to(item, "$", version)))
+            except BrokerJSONError as err:
+                where = "%s[%s]" % (path, json.dumps(key) if isinstance(key, str) else index)
+                raise err.under(where)
         return out
 
     def from_broker(self, value, path="$"):
         if type(value) is not Table:
             _fail(path, "expected Broker table, got %s" % _show_typed(value))
         out = {}
+        key_from, value_from = self.key.from_broker, self.value.from_broker
         for index, (key, item) in enumerate(value):
-            where = "%s[%d]" % (path, index)
-            plain_key = self.key.from_broker(key, where + ".key")
-            out[_json_key(plain_key)] = self.value.from_broker(item, where)
+            try:
+                out[_json_key(key_from(key))] = value_from(item)
+            except BrokerJSONError as err:
+                raise err.under("%s[%d]" % (path, index))
         return out
 
 
@@ -997,7 +1067,7 @@ class CompositeType(ZeekType):
         self.name = ", ".join(p.name for p in parts)
 
     def to_broker(self, value, path="$", version=None):
-        if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__") or len(value) != len(self.parts):
+        if not _is_sequence(value) or len(value) != len(self.parts):
             _fail(path, "needs a list of %d values (%s), got %s" % (len(self.parts), self.name, _show(value)))
         return Vector(t.to_broker(v, "%s[%d]" % (path, i), version)
                       for i, (t, v) in enumerate(zip(self.parts, value)))
@@ -1009,9 +1079,12 @@ class CompositeType(ZeekType):
 
 
 def _freeze(value):
-    if isinstance(value, list):
-        return (type(value).__name__,) + tuple(_freeze(v) for v in value)
-    return (type(value).__name__, value)
+    """A hashable stand-in for a typed value, for set de-duplication; the
+    class is part of it because count 1 and integer 1 are different."""
+    cls = value.__class__
+    if cls is Vector or cls is Set or cls is Table or cls is list or cls is tuple:
+        return (cls, tuple([_freeze(item) for item in value]))
+    return (cls, value)
 
 
 def _json_key(key):
@@ -1042,6 +1115,7 @@ class Record(ZeekType):
         self.name = name
         self.fields = fields
         self.field_names = [f.name for f in fields]
+        self._names = frozenset(self.field_names)
         self._min_len = len([f for f in fields if f.since is None])
 
     def fields_for(self, version=None):
@@ -1050,28 +1124,34 @@ class Record(ZeekType):
         version = parse_version(version)
         return [f for f in self.fields if f.since is None or version >= f.since]
 
+    @_whole_document
     def to_broker(self, value, path="$", version=None):
         """Plain dict (field name -> plain value) -> Vector."""
         if not isinstance(value, dict):
             _fail(path, "%s needs a mapping of its fields, got %s" % (self.name, _show(value)))
-        unknown = sorted(set(value) - set(self.field_names))
-        if unknown:
+        if not self._names.issuperset(value):
+            unknown = sorted(set(value) - self._names)
             _fail(path, "%s has no field %s (fields: %s)" % (
                 self.name, ", ".join(unknown), ", ".join(self.field_names)))
         out = Vector()
-        for field in self.fields_for(version):
-            item = value.get(field.name)
-            where = "%s.%s" % (path, field.name)
-            if item is None and field.default is not None:
-                item = field.default() if callable(field.default) else field.default
+        get = value.get
+        for field in (self.fields if version is None else self.fields_for(version)):
+            item = get(field.name)
             if item is None:
-                if not field.optional:
-                    _fail(where, "%s.%s is required" % (self.name, field.name))
-                out.append(None)
-            else:
-                out.append(field.type.to_broker(item, where, version))
+                default = field.default
+                if default is None:
+                    if not field.optional:
+                        _fail("%s.%s" % (path, field.name), "%s.%s is required" % (self.name, field.name))
+                    out.append(None)
+                    continue
+                item = default() if callable(default) else default
+            try:
+                out.append(field.type.to_broker(item, "$", version))
+            except BrokerJSONError as err:
+                raise err.under("%s.%s" % (path, field.name))
         return out
 
+    @_whole_document
     def from_broker(self, value, path="$"):
         """Vector -> plain dict; missing newer trailing fields read as None."""
         if type(value) is not Vector:
@@ -1080,12 +1160,16 @@ class Record(ZeekType):
             _fail(path, "a %s record needs at least %d fields, got %d"
                   % (self.name, self._min_len, len(value)))
         out = {}
+        length = len(value)
         for index, field in enumerate(self.fields):
-            item = value[index] if index < len(value) else None
+            item = value[index] if index < length else None
             if item is None:
                 out[field.name] = None
-            else:
-                out[field.name] = field.type.from_broker(item, "%s.%s" % (path, field.name))
+                continue
+            try:
+                out[field.name] = field.type.from_broker(item)
+            except BrokerJSONError as err:
+                raise err.under("%s.%s" % (path, field.name))
         return out
 
 
