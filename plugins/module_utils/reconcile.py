@@ -1,0 +1,150 @@
+# -*- coding: utf-8 -*-
+# Copyright: netsec.zeek contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Desired cluster configuration -> controller: get, compare, stage, deploy, re-get.
+
+Private to the netsec.zeek collection.
+
+The one rule: ``changed`` comes from comparing the normalised desired
+configuration with what the controller holds, and the same comparison decides
+in check mode and in a real run. A false ``changed`` would stage and deploy,
+which restarts every node of the cluster.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+
+from ansible_collections.netsec.zeek.plugins.module_utils import cluster
+from ansible_collections.netsec.zeek.plugins.module_utils.broker_json import to_json
+from ansible_collections.netsec.zeek.plugins.module_utils.controller import ControllerError
+
+# Stands in for the instance of configurations that name none, until the
+# controller says which agent that is.
+_UNRESOLVED = "netsec.zeek:unresolved-default-instance"
+
+NO_CONFIGURATION = ("no deployed configuration available", "no staged configuration available")
+
+
+class PreflightError(Exception):
+    """The desired configuration is wrong; nothing was sent. ``errors`` lists every problem."""
+
+    def __init__(self, errors, warnings=None):
+        self.errors = list(errors)
+        self.warnings = list(warnings or [])
+        super(PreflightError, self).__init__("; ".join(self.errors))
+
+
+def desired(config=None, content=None, default_instance=None):
+    """Parse the desired configuration from the dict form or ``.ini`` text.
+
+    Returns ``(configuration, warnings)``. Nodes without an instance get
+    ``default_instance``, or a placeholder that ``resolve_default_instance``
+    replaces once the controller has named its only agent.
+    """
+    fallback = default_instance or _UNRESOLVED
+    try:
+        if content is not None:
+            want, warnings = cluster.from_ini(content, default_instance=fallback)
+        else:
+            want, warnings = cluster.from_dict(config or {}, default_instance=fallback), []
+    except cluster.ClusterConfigError as err:
+        raise PreflightError(err.messages)
+    return want, list(warnings)
+
+
+def needs_default_instance(want):
+    return any(n.instance == _UNRESOLVED for n in want.nodes)
+
+
+def resolve_default_instance(want, instances):
+    """Give nodes that name no instance the controller's only agent."""
+    names = [i["name"] for i in instances]
+    if len(names) != 1:
+        raise PreflightError([
+            "the nodes name no instance, and the controller has %s: set default_instance, or name the "
+            "instance on every node" % ("no agent connected" if not names else
+                                        "%d agents connected (%s)" % (len(names), ", ".join(names)))])
+    for node in want.nodes:
+        if node.instance == _UNRESOLVED:
+            node.instance = names[0]
+    for instance in want.instances:
+        if instance.name == _UNRESOLVED:
+            instance.name = names[0]
+
+
+def preflight(want, lint="error", controller_broker_port=2150):
+    """The controller's own validation plus lint; raises PreflightError.
+
+    ``lint``: ``error`` fails on every finding, ``warn`` fails only on lint
+    errors and returns warnings, ``ignore`` skips lint. Returns the warnings.
+    """
+    errors = list(cluster.validate(want, controller_broker_port=controller_broker_port))
+    warnings = []
+    if lint != "ignore":
+        for finding in cluster.lint(want):
+            if finding.severity == "error" or lint == "error":
+                errors.append(finding.message)
+            else:
+                warnings.append(finding.message)
+    if errors:
+        raise PreflightError(errors, warnings)
+    return warnings
+
+
+def config_id(want, force=False):
+    """A content-derived id, so re-running an interrupted deploy of the same
+    configuration lets agents that already run it skip the restart; a forced
+    deploy gets a fresh id, because agents restart nodes only for a new id."""
+    if force:
+        return str(uuid.uuid4())
+    wire = json.dumps(to_json(cluster.to_wire(cluster.normalize(want))), sort_keys=True)
+    return "netsec-" + hashlib.sha256(wire.encode("utf-8")).hexdigest()[:32]
+
+
+def current(controller, deployed=True):
+    """The controller's deployed (or staged) configuration, or None."""
+    try:
+        return cluster.from_wire(controller.get_configuration(deployed=deployed))
+    except ControllerError as err:
+        if str(err) in NO_CONFIGURATION:
+            return None
+        raise
+
+
+def plan(want, have, state="deployed", force=False):
+    """What a run would do: ``{"changed", "changes", "diff"}``; pure."""
+    kind = "deployed" if state == "deployed" else "staged"
+    comparison = cluster.compare(want, have, before_header="%s configuration (controller)" % kind,
+                                 after_header="desired configuration")
+    comparison["changed"] = bool(force or have is None or comparison["changed"])
+    return comparison
+
+
+def apply(controller, want, state="deployed", force=False):
+    """Stage (and for ``deployed`` deploy) ``want``; returns the deploy outcome or None."""
+    want.id = config_id(want, force)
+    staged_id = controller.stage_configuration(cluster.to_wire(want))
+    if state != "deployed":
+        return {"config_id": staged_id, "nodes": {}, "errors": [], "success": True}
+    outcome = controller.deploy()
+    if outcome["config_id"] is None:
+        outcome["config_id"] = staged_id
+    return outcome
+
+
+def failed_nodes_summary(outcome):
+    """One line per failed node with the last line of its stderr, for the task message."""
+    lines = []
+    for name in sorted(outcome["nodes"]):
+        entry = outcome["nodes"][name]
+        if entry["success"]:
+            continue
+        stderr = (entry.get("stderr") or "").strip().splitlines()
+        lines.append("%s on %s%s" % (name, entry.get("instance"),
+                                     ": %s" % stderr[-1] if stderr else ": did not check in with its agent"))
+    lines.extend(outcome["errors"])
+    return lines

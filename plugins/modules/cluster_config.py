@@ -1,0 +1,358 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: netsec.zeek contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: cluster_config
+short_description: Stage and deploy a Zeek cluster configuration, only when it changed
+version_added: 0.1.0
+description:
+  - Makes the Zeek Management Framework controller run the desired cluster configuration.
+  - Compares the desired configuration with the one the controller has deployed (or staged, for
+    I(state=staged)) after normalisation, and stages and deploys only when they differ. Ports and
+    hosts that you leave out and the controller fills in, the order of nodes and instances, the case
+    of roles and the configuration id do not count as differences. A deploy restarts every node, so a
+    second identical run reports no change and sends neither stage nor deploy.
+  - Check mode sends nothing that changes the controller, and predicts C(changed) with the same
+    comparison. With C(--diff) it shows the deployed and the desired configuration as
+    C(zeek-client) C(.ini) text.
+  - Before anything is sent, the desired configuration is checked against a schema, against the
+    controller's own validation rules (with the controller's messages) and for mistakes the
+    controller accepts silently, such as a worker without an interface. Every problem is reported
+    at once, naming the node and the field.
+author:
+  - netsec.zeek maintainers (@netsec-zeek)
+extends_documentation_fragment:
+  - netsec.zeek.connection
+  - netsec.zeek.wait
+  - netsec.zeek.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  idempotent:
+    support: full
+    details: With I(force=true) every run deploys.
+  action:
+    support: full
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
+options:
+  config:
+    description:
+      - The desired configuration, as a dict with C(instances) and C(nodes) (the shape of
+        C(zeek-client get-config --as-json)).
+      - C(instances) is a list of C({name, host, port}); C(host) and C(port) only for agents the
+        controller connects to. Without C(instances), the instances named by the nodes are used, all
+        connecting to the controller.
+      - C(nodes) is a list of C({name, instance, role, port, metrics_port, interface, cpu_affinity,
+        scripts, env, options}). C(role) is one of C(manager), C(logger), C(proxy), C(worker) or
+        C(none), in any case. C(port) and C(metrics_port) are numbers; leave them out to let the
+        controller assign them. C(scripts) is a list, in load order; C(env) a dict.
+      - When no node names an instance, all nodes go to I(default_instance).
+      - Exactly one of I(config), I(src) and I(content) is required.
+    type: dict
+  src:
+    description:
+      - A C(zeek-client) C(.ini) cluster file on the Ansible control node, for example a file of the
+        Git repository the playbook lives in. Read by the action plugin, relative paths are searched
+        in the role's or playbook's C(files) directory.
+    type: path
+  content:
+    description:
+      - The desired configuration as C(zeek-client) C(.ini) text, read with C(zeek-client)'s rules.
+    type: str
+  state:
+    description:
+      - C(deployed) stages and deploys when the desired configuration differs from the deployed one.
+      - C(staged) only stages, when it differs from the staged one; deploy later with
+        I(state=deployed).
+      - C(rendered) contacts no controller and returns the configuration as C(.ini) text and as the
+        wire record, after the same checks.
+    type: str
+    choices: [deployed, staged, rendered]
+    default: deployed
+  force:
+    description:
+      - Stage and deploy even when nothing differs, with a new configuration id, so that every node
+        restarts.
+    type: bool
+    default: false
+  default_instance:
+    description:
+      - The instance of nodes that name none.
+      - When not set and a node names no instance, the controller's only connected agent is used; with
+        several agents the task fails and asks for this option. C(zeek-client) uses
+        C(agent-<hostname>) of the machine it runs on instead.
+    type: str
+  lint:
+    description:
+      - How to treat mistakes the controller would accept silently (a worker without an interface,
+        metrics port collisions, node names that differ only by case, ...).
+      - C(error) fails the task on each of them, before anything is sent.
+      - C(warn) fails only on those that stop a node from starting (port collisions) and reports the
+        others as warnings.
+      - C(ignore) checks only the schema and the controller's own rules.
+    type: str
+    choices: [error, warn, ignore]
+    default: error
+  controller_broker_port:
+    description:
+      - The controller's Broker port (not its WebSocket port), which the controller forbids as a node
+        port. Used for the pre-flight check only.
+    type: int
+    default: 2150
+notes:
+  - A deployment stops and restarts every node of the cluster. The controller counts a deployment as
+    done when it was attempted, even when nodes fail to start; this module then fails and names each
+    failed node with the last line of its stderr, and a later identical run reports no change. Use
+    I(wait=true) to make such runs fail until the nodes run.
+  - In check mode, a configuration with nodes that name no instance still asks the controller which
+    agent is connected (a read-only request).
+seealso:
+  - module: netsec.zeek.cluster_config_info
+  - module: netsec.zeek.node_restart
+  - name: Zeek Management Framework
+    description: The framework's documentation.
+    link: https://docs.zeek.org/en/master/frameworks/management.html
+"""
+
+EXAMPLES = r"""
+- name: Deploy the cluster (nothing happens when it is already deployed)
+  netsec.zeek.cluster_config:
+    controller_host: zeek-controller.example.org
+    config:
+      instances:
+        - name: agent-sensor1
+      nodes:
+        - {name: manager, instance: agent-sensor1, role: manager}
+        - {name: logger, instance: agent-sensor1, role: logger}
+        - {name: worker-01, instance: agent-sensor1, role: worker, interface: eth1, cpu_affinity: 2}
+        - {name: worker-02, instance: agent-sensor1, role: worker, interface: eth2, cpu_affinity: 3}
+    wait: true
+  delegate_to: localhost
+
+- name: GitOps - the cluster file from the repository, checked with --check --diff in pull requests
+  netsec.zeek.cluster_config:
+    src: clusters/production.ini
+
+- name: Stage only; deploy in a maintenance window
+  netsec.zeek.cluster_config:
+    src: clusters/production.ini
+    state: staged
+
+- name: Show what would be sent, without a controller
+  netsec.zeek.cluster_config:
+    content: "{{ lookup('ansible.builtin.file', 'cluster.ini') }}"
+    default_instance: agent-sensor1
+    state: rendered
+  register: rendered
+
+- name: Restart everything with the same configuration
+  netsec.zeek.cluster_config:
+    src: clusters/production.ini
+    force: true
+"""
+
+RETURN = r"""
+changed:
+  description: Whether the configuration was (or, in check mode, would be) staged and deployed.
+  returned: always
+  type: bool
+config_id:
+  description: The id of the configuration that was staged and deployed.
+  returned: when changed and not in check mode
+  type: str
+  sample: netsec-9b0b8a5e3c1f4d7a8e2b6c0d4f1a3e5b
+nodes:
+  description:
+    - Per-node results of the deployment, C(zeek-client deploy)'s C(nodes) table. C(stdout) and
+      C(stderr) are the last lines of a node's output, when it failed to start.
+    - Empty when the agents already ran this configuration id and restarted nothing.
+  returned: when deployed
+  type: dict
+  sample:
+    worker-02:
+      instance: agent-sensor1
+      success: false
+      stdout: ""
+      stderr: "fatal error: problem with interface eth9 (pcap_error: No such device exists (pcap_activate))"
+errors:
+  description: Errors the controller reported for the deployment, such as C(request timed out).
+  returned: when deployed
+  type: list
+  elements: str
+before:
+  description:
+    - The controller's configuration before the task (deployed, or staged for I(state=staged)),
+      null when it had none.
+  returned: unless state is rendered
+  type: dict
+after:
+  description:
+    - After a deployment, the controller's deployed configuration as it reports it, with the ports it
+      assigned and the hosts it filled in. Otherwise (check mode, no change, rendered) the desired
+      configuration.
+  returned: always
+  type: dict
+changes:
+  description:
+    - What differs, per node and instance, between the desired and the controller's configuration.
+  returned: unless state is rendered
+  type: dict
+  sample:
+    added_nodes: [worker-03]
+    removed_nodes: [proxy-01]
+    changed_nodes:
+      worker-01:
+        interface: [eth0, eth1]
+ini:
+  description: The desired configuration as C(zeek-client) C(.ini) text.
+  returned: always
+  type: str
+wire:
+  description: The C(Management::Configuration) record as Broker WebSocket JSON, as it would be sent.
+  returned: when state is rendered
+  type: dict
+warnings:
+  description: Lint findings reported as warnings with I(lint=warn), and C(.ini) reading warnings.
+  returned: always
+  type: list
+  elements: str
+wait_duration:
+  description: Seconds spent waiting for the nodes to run.
+  returned: when wait is true and not in check mode
+  type: float
+"""
+
+import socket
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.netsec.zeek.plugins.module_utils import cluster, reconcile
+from ansible_collections.netsec.zeek.plugins.module_utils.broker_json import to_json
+from ansible_collections.netsec.zeek.plugins.module_utils.common import (
+    CLIENT_ERRORS,
+    connection_argument_spec,
+    controller_for,
+    fail,
+    require_libraries,
+)
+from ansible_collections.netsec.zeek.plugins.module_utils.waiting import (
+    WAIT_ARGS,
+    not_running_table,
+    wait_until_running,
+)
+
+
+def argument_spec():
+    spec = connection_argument_spec(
+        config=dict(type="dict"),
+        src=dict(type="path"),
+        content=dict(type="str"),
+        state=dict(type="str", default="deployed", choices=["deployed", "staged", "rendered"]),
+        force=dict(type="bool", default=False),
+        default_instance=dict(type="str"),
+        lint=dict(type="str", default="error", choices=["error", "warn", "ignore"]),
+        controller_broker_port=dict(type="int", default=2150),
+    )
+    spec.update(WAIT_ARGS)
+    return spec
+
+
+def run(module):
+    params = module.params
+    if params["src"] is not None:
+        module.fail_json(msg="src is read by the netsec.zeek.cluster_config action plugin; call the module "
+                             "by its name netsec.zeek.cluster_config, or pass the text as content")
+    result = dict(changed=False, warnings=[])
+    try:
+        want, parse_warnings = reconcile.desired(params["config"], params["content"], params["default_instance"])
+        result["warnings"].extend(parse_warnings)
+        if params["state"] == "rendered" and reconcile.needs_default_instance(want):
+            reconcile.resolve_default_instance(want, [{"name": cluster.default_instance_name(socket.gethostname())}])
+    except reconcile.PreflightError as err:
+        module.fail_json(msg=preflight_message(err), validation_errors=err.errors, **result)
+
+    if params["state"] == "rendered":
+        finish_preflight(module, want, result)
+        result.update(after=cluster.to_dict(want), ini=cluster.to_ini(want),
+                      wire=to_json(cluster.to_wire(want)))
+        module.exit_json(**result)
+
+    try:
+        with controller_for(module) as controller:
+            if reconcile.needs_default_instance(want):
+                try:
+                    reconcile.resolve_default_instance(want, controller.get_instances())
+                except reconcile.PreflightError as err:
+                    module.fail_json(msg=preflight_message(err), validation_errors=err.errors, **result)
+            finish_preflight(module, want, result)
+            deployed = params["state"] == "deployed"
+            have = reconcile.current(controller, deployed=deployed)
+            plan = reconcile.plan(want, have, params["state"], params["force"])
+            result.update(changed=plan["changed"], changes=plan["changes"], ini=cluster.to_ini(want),
+                          before=None if have is None else cluster.to_dict(have), after=cluster.to_dict(want))
+            if module._diff:
+                result["diff"] = plan["diff"]
+            if module.check_mode:
+                module.exit_json(**result)
+            if plan["changed"]:
+                outcome = reconcile.apply(controller, want, params["state"], params["force"])
+                result.update(config_id=outcome["config_id"], nodes=outcome["nodes"], errors=outcome["errors"])
+                if deployed:
+                    result["after"] = cluster.to_dict(reconcile.current(controller, deployed=True) or want)
+                if not outcome["success"]:
+                    module.fail_json(msg="Deployed configuration %s, but not every node started: %s" % (
+                        outcome["config_id"], "; ".join(reconcile.failed_nodes_summary(outcome))), **result)
+            if params["wait"] and deployed:
+                wait_for_nodes(module, controller, want, result)
+    except CLIENT_ERRORS as err:
+        fail(module, err, **result)
+    module.exit_json(**result)
+
+
+def finish_preflight(module, want, result):
+    try:
+        result["warnings"].extend(reconcile.preflight(want, module.params["lint"],
+                                                      module.params["controller_broker_port"]))
+    except reconcile.PreflightError as err:
+        result["warnings"].extend(err.warnings)
+        module.fail_json(msg=preflight_message(err), validation_errors=err.errors, **result)
+    for warning in result["warnings"]:
+        module.warn(warning)
+
+
+def wait_for_nodes(module, controller, want, result):
+    names = [node.name for node in want.nodes]
+    ok, nodes, waited = wait_until_running(controller, names, module.params["wait_timeout"],
+                                           module.params["wait_sleep"])
+    result["wait_duration"] = round(waited, 3)
+    if not ok:
+        module.fail_json(msg="Timed out after %ss waiting for the cluster nodes to run: %s" % (
+            module.params["wait_timeout"], "; ".join(not_running_table(names, nodes))), **result)
+
+
+def preflight_message(err):
+    count = len(err.errors)
+    return "The cluster configuration has %d problem%s; nothing was sent to the controller: %s" % (
+        count, "" if count == 1 else "s", "; ".join(err.errors))
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=argument_spec(),
+        mutually_exclusive=[("config", "src", "content")],
+        required_one_of=[("config", "src", "content")],
+        supports_check_mode=True,
+    )
+    require_libraries(module, jsonschema=True)
+    run(module)
+
+
+if __name__ == "__main__":
+    main()
