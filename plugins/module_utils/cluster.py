@@ -169,7 +169,7 @@ def _role(value):
         short = value.split("::")[-1].split(".")[-1].upper()
         if short in _ROLE_RANK or short in ("WORKER", "NONE"):
             return short
-    raise ClusterConfigError("%s is not one of %s%s" % (_q(value), _ROLE_WORDS, _suggest(value, ROLES)))
+    raise ClusterConfigError("%s is not one of %s%s" % (_q(value), _ROLE_WORDS, _suggest(value, ROLES, lower=True)))
 
 
 def _host(value):
@@ -200,9 +200,11 @@ def _canon_options(options):
 
 
 def _text(value):
-    if isinstance(value, bool):
-        raise ValueError("a boolean is not text")
-    return value if isinstance(value, str) else str(value)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise ValueError("%s is not text" % _q(value))
 
 
 class Instance(object):
@@ -343,10 +345,10 @@ def _q(value):
     return repr(value)
 
 
-def _suggest(value, choices):
+def _suggest(value, choices, lower=False):
     if not isinstance(value, str):
         return ""
-    lowered = dict((c.lower(), c) for c in choices)
+    lowered = dict((c.lower(), c.lower() if lower else c) for c in choices)
     close = difflib.get_close_matches(value.split("::")[-1].lower(), list(lowered), n=1, cutoff=0.6)
     return " (did you mean %s?)" % _q(lowered[close[0]]) if close else ""
 
@@ -486,6 +488,8 @@ _FIELDS_BY_KIND = {"node": NODE_FIELDS, "instance": INSTANCE_FIELDS,
 def _describe_type(expected):
     if isinstance(expected, str):
         expected = [expected]
+    if "number" in expected:
+        expected = [t for t in expected if t != "integer"]
     return " or ".join(_TYPE_WORDS.get(t, t) for t in expected if t != "null")
 
 
@@ -520,7 +524,7 @@ def _schema_message(data, error):
         return "; ".join(texts)
     if leaf == "role" and len(rest) == 1:
         return _field_msg(where, field, "%s is not one of %s%s" % (_q(value), _ROLE_WORDS,
-                                                                    _suggest(value, ROLES)))
+                                                                    _suggest(value, ROLES, lower=True)))
     if leaf in ("port", "metrics_port") and len(rest) == 1:
         return _field_msg(where, field, _port_problem(leaf, value))
     if leaf == "cpu_affinity" and len(rest) == 1:
@@ -635,9 +639,9 @@ def _dict_text_value(value):
 
 
 def _dict_role(value):
-    if isinstance(value, str) and _ROLE_RE.match(value):
+    if isinstance(value, str) and _ROLE_RE.fullmatch(value):
         return value.split("::")[-1].upper()
-    raise ValueError("%s is not one of %s%s" % (_q(value), _ROLE_WORDS, _suggest(value, ROLES)))
+    raise ValueError("%s is not one of %s%s" % (_q(value), _ROLE_WORDS, _suggest(value, ROLES, lower=True)))
 
 
 def _dict_text(value):
@@ -682,8 +686,16 @@ def _dict_env(value):
         try:
             out[key] = _dict_text_value(val)
         except ValueError:
-            raise ValueError("the value of %s must be text or a number, got %s" % (key, _q(val)))
+            raise _FieldError(key, "%s is not text or a number" % _q(val))
     return out
+
+
+class _FieldError(ValueError):
+    """A problem in a part of a field (``env.FOO``)."""
+
+    def __init__(self, part, message):
+        self.part = part
+        super(_FieldError, self).__init__(message)
 
 
 def _dict_options(value):
@@ -730,12 +742,14 @@ def _node_from_dict(index, item, errors):
     for field in NODE_FIELDS:
         setattr(node, field, None)
     node.name = name
-    if not isinstance(name, str) or not name:
-        errors.append(_field_msg(where, "name", "missing; every node needs a name (non-empty text)"
-                                 if name is None else "must be non-empty text, got %s" % _q(name)))
+    if name is None:
+        errors.append(_field_msg(where, "", "missing required field 'name'"))
+    elif not isinstance(name, str) or not name:
+        errors.append(_field_msg(where, "name", "must be non-empty text, got %s" % _q(name)))
     role = item.get("role")
     if role is None:
-        errors.append(_field_msg(where, "role", "missing; one of %s" % _ROLE_WORDS))
+        errors.append(_field_msg(where, "", "missing required field 'role'%s"
+                                 % (" (write role: instead of type:)" if "type" in item else "")))
     else:
         try:
             node.role = _dict_role(role)
@@ -746,6 +760,8 @@ def _node_from_dict(index, item, errors):
         if value is not None:
             try:
                 setattr(node, field, convert(value))
+            except _FieldError as err:
+                errors.append(_field_msg(where, "%s.%s" % (field, err.part), str(err)))
             except ValueError as err:
                 errors.append(_field_msg(where, field, str(err)))
     if node.env is None:
@@ -761,9 +777,10 @@ def _instance_from_dict(index, item, errors):
     inst.name = name
     inst.host = None
     inst.port = None
-    if not isinstance(name, str) or not name:
-        errors.append(_field_msg(where, "name", "missing; every instance needs a name (non-empty text)"
-                                 if name is None else "must be non-empty text, got %s" % _q(name)))
+    if name is None:
+        errors.append(_field_msg(where, "", "missing required field 'name'"))
+    elif not isinstance(name, str) or not name:
+        errors.append(_field_msg(where, "name", "must be non-empty text, got %s" % _q(name)))
     host = item.get("host")
     if host is not None:
         try:
@@ -946,7 +963,7 @@ def _node_from_ini(sec, default_instance, warnings):
         raise ValueError("node requires a role")
     short = role.split("::")[-1].split(".")[-1].upper()
     if short not in ROLES:
-        raise ValueError('role "%s" is invalid (valid roles: %s)%s' % (role, _ROLE_WORDS, _suggest(role, ROLES)))
+        raise ValueError('role "%s" is invalid (valid roles: %s)%s' % (role, _ROLE_WORDS, _suggest(role, ROLES, lower=True)))
     if port is not None and not 1 <= port <= 65535:
         raise ValueError("port %d outside valid range" % port)
     if metrics_port is not None and not 1 <= metrics_port <= 65535:
