@@ -204,7 +204,13 @@ class Port(tuple):
     __slots__ = ()
 
     def __new__(cls, number, proto="tcp"):
-        return tuple.__new__(cls, (number, proto))
+        if isinstance(number, Port):
+            return number
+        if isinstance(number, bool) or not isinstance(number, int) or not 0 <= number <= 65535:
+            raise BrokerJSONError("a port number is 0-65535, got %s" % _show(number))
+        if proto not in ("tcp", "udp", "icmp", "?"):
+            raise BrokerJSONError("a port protocol is tcp, udp, icmp or ?, got %s" % _show(proto))
+        return tuple.__new__(cls, (int(number), proto))
 
     @property
     def number(self):

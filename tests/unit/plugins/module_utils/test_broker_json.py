@@ -340,3 +340,11 @@ def test_result_any_data_passes_through():
     outputs = bj.NODE_OUTPUTS.to_broker({"stdout": "", "stderr": "fatal error"})
     result = bj.RESULT.from_broker(bj.RESULT.to_broker({"reqid": "r", "success": False, "data": outputs}))
     assert result["success"] is False and bj.NODE_OUTPUTS.from_broker(result["data"])["stderr"] == "fatal error"
+
+
+def test_port_values_are_checked_when_made():
+    assert bj.Port(bj.Port(80, "udp")) == bj.Port(80, "udp")
+    with pytest.raises(bj.BrokerJSONError, match="a port number is 0-65535, got 70000"):
+        bj.Port(70000)
+    with pytest.raises(bj.BrokerJSONError, match="a port protocol is tcp, udp, icmp or"):
+        bj.Port(80, "sctp")
