@@ -1,0 +1,195 @@
+"""Per-node global identifier tables for ``get_id_value``.
+
+A real cluster node answers ``get_id_value`` with ``to_json(lookup_ID(id))``
+(``policy/frameworks/management/node/main.zeek``).  The emulator keeps, per
+supervised node, a table of identifier name -> the JSON *text* Zeek's
+``to_json`` would render (compact, as rapidjson writes it).  Three outcomes
+exist, as in Zeek:
+
+* the name is in the table with a value: success, ``data`` = the JSON text;
+* the name is a type (``connection``, ``Conn::Info``): "no ID value";
+* anything else: "unknown id".
+
+``DEFAULTS`` is the one place that lists the seeded identifiers.  Each entry
+gives the Zeek type, whether it is an ``option`` (runtime-changeable through
+``Config::set_value`` / ``Config::cluster_set_option``) or a ``const``, and the
+default value as plain JSON data, or a function of the node (name, role) for
+values that differ per node.  ``IdentifierTable.set`` is the hook for code that
+models runtime option changes.
+"""
+
+import json
+import math
+
+# Values below are the Zeek 8.x defaults, read from the scripts named in the
+# comments (base/init-bare.zeek unless stated).
+
+_DAY, _HOUR, _MIN = 86400.0, 3600.0, 60.0
+
+
+def render_interval(seconds):
+    """An interval as Zeek's ``to_json`` renders it (``IntervalVal::ValDescribe``):
+    ``"1.0 hr"``, ``"10.0 secs"``, ``"1.0 min 30.0 secs"``, ``"0 secs"``."""
+    value = float(seconds)
+    if value == 0.0:
+        return "0 secs"
+    units = ((_DAY, "day"), (_HOUR, "hr"), (_MIN, "min"), (1.0, "sec"), (1e-3, "msec"), (1e-6, "usec"))
+    parts = []
+    for index, (unit, word) in enumerate(units):
+        if index == len(units) - 1:
+            to_print = value / unit
+            if abs(to_print) < 1e-6:
+                if not parts:
+                    parts.append("0 secs")
+                break
+        else:
+            if not (value >= unit or value <= -unit):
+                continue
+            num = value / unit
+            num = math.ceil(num) if num < 0 else math.floor(num)
+            value -= num * unit
+            to_print = num
+        text = _render_double(to_print) + " " + word
+        if abs(to_print - 1) > 1e-6 and abs(to_print + 1) > 1e-6:
+            text += "s"
+        parts.append(text)
+    return " ".join(parts)
+
+
+def _render_double(number):
+    # ODesc::Add(double): up to 6 significant digits ("%g"-like), ".0" added to
+    # whole numbers to tell them from integers.
+    text = "%.6g" % number
+    if "e" not in text and "." not in text and float(number) == round(number):
+        text += ".0"
+    return text
+
+
+def _port(number, proto="tcp"):
+    return {"port": number, "proto": proto}
+
+
+def _rotation_interval(node):
+    # base/frameworks/cluster/nodes/logger.zeek: 1 hrs; manager/proxy/worker: 24 hrs.
+    return render_interval(_HOUR if node.role == "LOGGER" else _DAY)
+
+
+OPTION = "option"
+CONST = "const"
+
+# name -> (zeek type, kind, default value or callable(node) -> value)
+DEFAULTS = {
+    "bits_per_uid": ("count", CONST, 96),
+    "ignore_checksums": ("bool", CONST, False),
+    "table_expire_interval": ("interval", CONST, render_interval(10)),
+    "tcp_inactivity_timeout": ("interval", CONST, render_interval(5 * _MIN)),
+    "udp_inactivity_timeout": ("interval", CONST, render_interval(_MIN)),
+    "watchdog_interval": ("interval", CONST, render_interval(10)),
+    "peer_description": ("string", CONST, "zeek"),
+    "dpd_buffer_size": ("count", CONST, 1024),
+    # base/frameworks/logging: writers/ascii.zeek, main.zeek, cluster/nodes/*.zeek
+    "LogAscii::use_json": ("bool", CONST, False),
+    "LogAscii::gzip_level": ("count", CONST, 0),
+    "Log::default_rotation_interval": ("interval", CONST, _rotation_interval),
+    "Log::enable_local_logging": ("bool", CONST, lambda node: node.role == "LOGGER"),
+    "Log::enable_remote_logging": ("bool", CONST, lambda node: node.role != "LOGGER"),
+    # base/frameworks/broker/main.zeek
+    "Broker::default_port": ("port", CONST, _port(9999)),
+    "Broker::disable_ssl": ("bool", CONST, False),
+    "Broker::forward_messages": ("bool", CONST, False),
+    # base/frameworks/cluster/main.zeek
+    "Cluster::node": ("string", CONST, lambda node: node.name),
+    "Cluster::retry_interval": ("interval", CONST, render_interval(1)),
+    # policy/frameworks/management/controller/config.zeek (loaded by nodes too)
+    "Management::Controller::auto_assign_broker_start_port": ("port", CONST, _port(2200)),
+    "Management::Controller::auto_assign_metrics_start_port": ("port", CONST, _port(9000)),
+    "Management::Controller::auto_assign_broker_ports": ("bool", CONST, True),
+    "Management::Controller::auto_assign_metrics_ports": ("bool", CONST, True),
+    # base/utils/site.zeek
+    "Site::local_nets": ("set[subnet]", OPTION, []),
+    "Site::neighbor_nets": ("set[subnet]", OPTION, []),
+    "Site::local_zones": ("set[string]", OPTION, []),
+    "Site::local_admins": ("table[subnet] of set[string]", OPTION, {}),
+    # base/frameworks/notice/main.zeek
+    "Notice::default_suppression_interval": ("interval", OPTION, render_interval(_HOUR)),
+    "Notice::ignored_types": ("set[Notice::Type]", OPTION, []),
+    "Notice::emailed_types": ("set[Notice::Type]", OPTION, []),
+    "Notice::alarmed_types": ("set[Notice::Type]", OPTION, []),
+    "Notice::not_suppressed_types": ("set[Notice::Type]", OPTION, []),
+    "Notice::sendmail": ("string", OPTION, "/usr/sbin/sendmail"),
+    "Notice::mail_from": ("string", OPTION, "Zeek <zeek@localhost>"),
+    "Notice::reply_to": ("string", OPTION, ""),
+    "Notice::mail_subject_prefix": ("string", OPTION, "[Zeek]"),
+    "Notice::suppression_batch_period": ("interval", OPTION, render_interval(0.01)),
+    "Notice::suppression_batch_max_size": ("count", OPTION, 50),
+    # base/protocols/*
+    "HTTP::default_capture_password": ("bool", OPTION, False),
+    "HTTP::max_pending_requests": ("count", OPTION, 100),
+    "HTTP::max_files_orig": ("count", OPTION, 15),
+    "HTTP::max_files_resp": ("count", OPTION, 15),
+    "SSL::max_ssl_history_length": ("count", OPTION, 100),
+    "SSL::disable_analyzer_after_detection": ("bool", OPTION, True),
+    "Conn::default_extract": ("bool", OPTION, False),
+    "Files::enable_reassembler": ("bool", OPTION, True),
+}
+
+# Names that exist but are types, not values: lookup_ID gives "<no ID value>".
+TYPE_NAMES = frozenset([
+    "connection", "endpoint", "conn_id", "addr_set", "string_set", "count_set",
+    "Conn::Info", "Log::ID", "Notice::Type", "Cluster::Node", "Management::Node",
+    "Management::Configuration", "Management::Result",
+])
+
+UNKNOWN_ID = "unknown id"
+NO_ID_VALUE = "no ID value"
+
+
+def to_json_text(value):
+    """Plain JSON data -> the compact text Zeek's to_json produces."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+class IdentifierTable(object):
+    """The global identifiers of one supervised node."""
+
+    def __init__(self, node):
+        self._values = {}
+        self._types = {}
+        self._kinds = {}
+        for name, (ztype, kind, default) in DEFAULTS.items():
+            value = default(node) if callable(default) else default
+            self._values[name] = to_json_text(value)
+            self._types[name] = ztype
+            self._kinds[name] = kind
+
+    def lookup(self, name):
+        """(success, json_text_or_error) as the node's dispatch_get_id_value answers."""
+        if name in self._values:
+            return True, self._values[name]
+        if name in TYPE_NAMES:
+            return False, NO_ID_VALUE
+        return False, UNKNOWN_ID
+
+    def get(self, name):
+        """The JSON text of the value, or None."""
+        return self._values.get(name)
+
+    def set(self, name, value_json, zeek_type=None, kind=OPTION):
+        """Set (or add) an identifier; ``value_json`` is JSON text or plain data."""
+        if not isinstance(value_json, str):
+            value_json = to_json_text(value_json)
+        else:
+            json.loads(value_json)  # must be valid JSON text
+        self._values[name] = value_json
+        if name not in self._types:
+            self._types[name] = zeek_type or "any"
+            self._kinds[name] = kind
+
+    def zeek_type(self, name):
+        return self._types.get(name)
+
+    def kind(self, name):
+        return self._kinds.get(name)
+
+    def names(self):
+        return sorted(self._values)
