@@ -218,8 +218,10 @@ wire:
   description: The C(Management::Configuration) record as Broker WebSocket JSON, as it would be sent.
   returned: when state is rendered
   type: dict
-warnings:
-  description: Lint findings reported as warnings with I(lint=warn), and C(.ini) reading warnings.
+lint_warnings:
+  description:
+    - Lint findings reported as warnings with I(lint=warn), and C(.ini) reading warnings. Each is
+      also shown as an Ansible warning.
   returned: always
   type: list
   elements: str
@@ -269,10 +271,10 @@ def run(module):
     if params["src"] is not None:
         module.fail_json(msg="src is read by the netsec.zeek.cluster_config action plugin; call the module "
                              "by its name netsec.zeek.cluster_config, or pass the text as content")
-    result = dict(changed=False, warnings=[])
+    result = dict(changed=False, lint_warnings=[])
     try:
         want, parse_warnings = reconcile.desired(params["config"], params["content"], params["default_instance"])
-        result["warnings"].extend(parse_warnings)
+        result["lint_warnings"].extend(parse_warnings)
         if params["state"] == "rendered" and reconcile.needs_default_instance(want):
             reconcile.resolve_default_instance(want, [{"name": cluster.default_instance_name(socket.gethostname())}])
     except reconcile.PreflightError as err:
@@ -318,12 +320,12 @@ def run(module):
 
 def finish_preflight(module, want, result):
     try:
-        result["warnings"].extend(reconcile.preflight(want, module.params["lint"],
+        result["lint_warnings"].extend(reconcile.preflight(want, module.params["lint"],
                                                       module.params["controller_broker_port"]))
     except reconcile.PreflightError as err:
-        result["warnings"].extend(err.warnings)
+        result["lint_warnings"].extend(err.warnings)
         module.fail_json(msg=preflight_message(err), validation_errors=err.errors, **result)
-    for warning in result["warnings"]:
+    for warning in result["lint_warnings"]:
         module.warn(warning)
 
 
