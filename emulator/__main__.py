@@ -73,6 +73,7 @@ def build_parser():
     add("--agent", action="append", type=parse_agent, metavar="NAME[=ADDR[:PORT]]",
         help="an agent (repeatable). Default: agent-%s connecting from 127.0.0.1. With :PORT the agent "
              "listens and the controller connects to it once a deployed configuration names it" % hostname)
+    add("--no-agents", action="store_true", help="run the controller alone, with no agent at all")
     add("--interfaces", help="comma-separated interfaces the agents' hosts have (default: this host's)")
     add("--zeek-version", choices=("8.0", "8.2"), default="8.2", help="transport profile (default 8.2)")
     add("--request-timeout", type=float, default=10.0, help="controller request timeout, s (default 10)")
@@ -98,6 +99,8 @@ def build_parser():
 
 
 def make_agents(options, loop, pids):
+    if options.no_agents:
+        return []
     specs = options.agent or [("agent-%s" % socket.gethostname(), "127.0.0.1", None)]
     interfaces = None
     if options.interfaces is not None:
