@@ -529,7 +529,7 @@ def _schema_message(data, error):
         return _field_msg(where, field, _port_problem(leaf, value))
     if leaf == "cpu_affinity" and len(rest) == 1:
         return _field_msg(where, field, "%s is not a whole number (a CPU index such as 3)" % _q(value))
-    if leaf == "env" and error.validator == "propertyNames":
+    if leaf == "env" and len(rest) == 1 and "propertyNames" in error.schema_path:
         return _field_msg(where, field, "environment variable name %s must not contain '='" % _q(value))
     if leaf == "scripts" and error.validator == "type" and isinstance(value, str):
         return _field_msg(where, field, "%s is not a list; write scripts: [%s]" % (_q(value), value))
