@@ -1203,7 +1203,8 @@ def _by_name(item):
 
 def to_wire(config, version=(8, 2)):
     """Configuration -> typed ``Management::Configuration`` Vector (broker_json),
-    encoded as zeek-client does: state RUNNING, ``options`` none unless given,
+    encoded as zeek-client does: state RUNNING, ``options`` and ``scripts``
+    none unless given (an empty list is none),
     ``env`` always a table, unknown hosts ``0.0.0.0``, set elements sorted by
     name, 11-field nodes for Zeek >= 7 (``version``). A config without id gets
     a fresh random one (the controller redeploys only for a new id)."""
@@ -1217,7 +1218,7 @@ def to_wire(config, version=(8, 2)):
             "role": "Supervisor::" + node.role,
             "state": "Management::RUNNING",
             "p": node.port,
-            "scripts": node.scripts,
+            "scripts": node.scripts or None,
             "options": None if not node.options else [{"name": k, "value": v} for k, v in node.options],
             "interface": node.interface,
             "cpu_affinity": node.cpu_affinity,
