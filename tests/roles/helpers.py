@@ -26,6 +26,7 @@ def env():
         "ANSIBLE_LOCALHOST_WARNING": "0",
         "ANSIBLE_HOST_KEY_CHECKING": "0",
         "ANSIBLE_STDOUT_CALLBACK": "default",
+        "ANSIBLE_PIPELINING": "1",
         "PATH": BIN + os.pathsep + e.get("PATH", ""),
     })
     return e
@@ -50,3 +51,9 @@ def run_playbook(playbook, inventory="localhost,", extra_vars=None, check=False,
     recap = {m["host"]: {k: int(v) for k, v in m.groupdict().items() if k != "host"}
              for m in RECAP_RE.finditer(proc.stdout)}
     return proc.returncode, out, recap
+
+
+def failures(out):
+    """The lines of a playbook run's output that explain failures, for assertion messages."""
+    keep = [line for line in out.splitlines() if "fatal:" in line or "FAILED!" in line or "ERROR" in line]
+    return "\n".join(keep)[-6000:] or out[-6000:]

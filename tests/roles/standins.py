@@ -112,8 +112,8 @@ def _write(path, content, mode=0o644):
     os.chmod(path, mode)
 
 
-def make_prefix(root, version, zkg=True):
-    """Create a stand-in Zeek installation under root (a directory path)."""
+def make_prefix(root, version, zkg=True, plugin=False):
+    """Create a stand-in Zeek installation under root; plugin=True: the writer is already built in."""
     exe = stat.S_IRWXU | stat.S_IRGRP | stat.S_IXGRP | stat.S_IROTH | stat.S_IXOTH
     _write(os.path.join(root, "bin", "zeek-config"), ZEEK_CONFIG.replace("@VERSION@", version), exe)
     _write(os.path.join(root, "bin", "zeek"), ZEEK.replace("@VERSION@", version), exe)
@@ -121,6 +121,8 @@ def make_prefix(root, version, zkg=True):
         _write(os.path.join(root, "bin", "zkg"), ZKG, exe)
     _write(os.path.join(root, "share", "zeek", "site", "local.zeek"), LOCAL_ZEEK)
     os.makedirs(os.path.join(root, "lib", "zeek", "plugins"), exist_ok=True)
+    if plugin:
+        _write(os.path.join(root, "lib", "zeek", "plugins", "packages", "bro-zeromq-writer", "__zeek_plugin__"), "")
     return root
 
 
