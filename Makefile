@@ -12,7 +12,8 @@ BIN := $(CURDIR)/$(VENV)/bin
 BUILD := $(CURDIR)/.build
 COLLECTIONS := $(BUILD)/collections
 COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/netsec/zeek
-SANITY_TREE := $(BUILD)/sanity/ansible_collections/netsec/zeek
+# Outside the work tree: inside it, ansible-test asks git for the files and .build is ignored.
+SANITY_TREE := $(or $(TMPDIR),/tmp)/netsec-zeek-sanity/ansible_collections/netsec/zeek
 # Debian packages the suites need (systemd-analyze verifies unit files).
 APT_PACKAGES := systemd git
 

@@ -145,6 +145,11 @@ class Session(object):
             except (ConnectionRefusedError, socket.gaierror, asyncio.TimeoutError, OSError) as err:
                 if isinstance(err, ssl.SSLError):
                     raise TransportError("tls", "TLS handshake with %s failed: %s" % (self.url, _reason(err)))
+                if self.tls and isinstance(err, ConnectionResetError):
+                    # The TCP connection was accepted, so the server is there: it cut the TLS
+                    # handshake, which Broker's anonymous TLS does when no suite is shared.
+                    raise TransportError("tls", "%s reset the connection during the TLS handshake (no common "
+                                         "cipher suite or protocol version?)" % self.url)
                 last = err
                 if self.attempts < self.retries:
                     time.sleep(self.retry_delay)
