@@ -39,6 +39,9 @@ CONTROLLER_TOPIC = "zeek/management/controller"
 CONTROLLER_SUBSCRIPTIONS = (CONTROLLER_TOPIC, "zeek/management/agent")
 APP_NAME_RE = re.compile(r"^[-/_.=:*@a-zA-Z0-9]+$")
 DESER = "deserialization_failed"
+# A client that stops reading is dropped once this many frames wait for it
+# (Zeek >= 8.1 has a similar per-client limit, default_websocket_max_event_queue_size).
+MAX_PENDING_FRAMES = 5000
 
 
 class Profile(object):
@@ -92,11 +95,17 @@ class Client(object):
         self.queue = asyncio.Queue()
         self.writer = None
         self.inputs = 0  # data messages received (Broker numbers them from 1)
+        self.overflowed = False
 
     def wants(self, topic):
         return self.subscriptions is not None and any(topic.startswith(p) for p in self.subscriptions)
 
     def send(self, text):
+        if self.queue.qsize() >= MAX_PENDING_FRAMES:
+            if not self.overflowed:
+                self.overflowed = True
+                asyncio.ensure_future(self.ws.close(1011, "client not reading: too many pending messages"))
+            return
         self.queue.put_nowait(text)
 
     async def write_loop(self):
@@ -249,7 +258,7 @@ class EmulatorServer(object):
     def _parse_handshake(self, client, text):
         try:
             doc = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             doc = None
         if not isinstance(doc, list):
             if not self.profile.broker_style:
@@ -276,7 +285,7 @@ class EmulatorServer(object):
         try:
             obj = json.loads(text)
             value = bj.from_json(obj)
-        except (ValueError, bj.BrokerJSONError):
+        except (ValueError, RecursionError, bj.BrokerJSONError):
             self._error(client, "failed to decode JSON object")
             return
         topic = obj.get("topic")
@@ -307,6 +316,9 @@ class EmulatorServer(object):
         number = client.inputs
         try:
             obj = json.loads(text)
+        except RecursionError:
+            self._error(client, "input #%d contained malformed JSON -> caf::pec::nested_too_deeply" % number)
+            return
         except ValueError as err:
             self._error(client, "input #%d contained malformed JSON -> caf::pec::unexpected_character(%d, %d)"
                         % (number, err.lineno, err.colno))
@@ -316,7 +328,7 @@ class EmulatorServer(object):
             return
         try:
             value = bj.from_json(obj)
-        except bj.BrokerJSONError:
+        except (bj.BrokerJSONError, RecursionError):
             value = None
         topic = obj.get("topic")
         if value is None or not isinstance(topic, str):
