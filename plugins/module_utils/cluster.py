@@ -273,9 +273,13 @@ class Node(object):
                 tuple(sorted(self.env.items())) if self.env else (), self.metrics_port)
 
     def copy(self, **changes):
+        """A copy (env and scripts copied too) with ``changes`` applied."""
         new = Node.__new__(Node)
         for attr in NODE_FIELDS:
             setattr(new, attr, getattr(self, attr))
+        new.env = dict(self.env)
+        if self.scripts is not None:
+            new.scripts = list(self.scripts)
         for attr, value in changes.items():
             setattr(new, attr, value)
         return new
@@ -1339,11 +1343,17 @@ def normalize(config, have=None):
 
     With ``have`` (the deployed or staged config), ``config`` is the wanted one
     and the result is the pair ``(want, have)``, both canonical, ``have``
-    without the ports, metrics ports and hosts that ``want`` leaves unset."""
+    without the ports, metrics ports and hosts that ``want`` leaves unset.
+    The results are new objects: changing them leaves the inputs alone."""
     if have is None:
-        return _canonical(config).config
+        return _detached(_canonical(config).config)
     want_c, have_c = _pair(config, have)
-    return want_c.config, have_c.config
+    return _detached(want_c.config), _detached(have_c.config)
+
+
+def _detached(config):
+    """The same configuration sharing no record with the caller's."""
+    return Configuration(config.id, [i.copy() for i in config.instances], [n.copy() for n in config.nodes])
 
 
 def _same(want_c, have_c):

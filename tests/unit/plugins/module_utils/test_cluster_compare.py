@@ -282,3 +282,15 @@ def test_normalised_ini_round_trip_is_stable():
     again, _ = from_ini(text)
     # through .ini scripts get sorted (zeek-client's rule); nothing else changes
     assert cluster.to_ini(normalize(again)) == text
+
+
+def test_normalised_results_are_detached_from_the_inputs():
+    w, h = want(), deployed()
+    want_n, have_n = normalize(w, h)
+    want_n.nodes[0].env["NEW"] = "1"
+    want_n.nodes[0].interface = "changed"
+    have_n.nodes[0].port = 1
+    assert not differs(w, h)
+    alone = normalize(w)
+    alone.node("worker-1").scripts.append("c.zeek")
+    assert w.node("worker-1").scripts == ["b.zeek", "a.zeek"]

@@ -59,3 +59,9 @@ def from_zc(zc_config):
                       interface=n.interface, cpu_affinity=n.cpu_affinity, scripts=n.scripts,
                       env=n.env, options=[(o.name, o.value) for o in n.options] if n.options else None)
          for n in zc_config.nodes])
+
+
+def zc_from_wire_json(text):
+    """zeek-client's reading of a Management::Configuration in Broker JSON."""
+    from zeekclient import brokertypes as zc_bt
+    return zt.Configuration.from_brokertype(zc_bt.unserialize(text))
