@@ -14,6 +14,7 @@ import random
 
 from plugins.module_utils.broker_json import Port
 
+from .events import unique_id
 from .identifiers import IdentifierTable
 from .wire import node_outputs, node_statuses
 
@@ -242,7 +243,7 @@ class Agent(object):
             else:
                 results.append(result(reqid, False, self.name, error="cluster node %s not in running state" % name,
                                       node=name))
-        nreqid = "N" + str(self.pids())
+        nreqid = unique_id()
         for node in running:
             results.append(self._dispatch_on_node(node, nreqid, action))
         self._reply(reply, reqid, results)

@@ -5,11 +5,10 @@ STAGED/READY/DEPLOYED table.  The transport hands in converted (plain)
 event arguments and gets back typed response events through ``publish``.
 """
 
-import itertools
-
 from plugins.module_utils import broker_json as bj
 
 from . import ports, validation, wire
+from .events import unique_id
 from .agents import result
 
 API = "Management::Controller::API::"
@@ -57,7 +56,6 @@ class Controller(object):
         self.requests = {}
         self.agents = {}  # name -> Agent that has peered (or can be peered with)
         self.listening_agents = []  # agents waiting for the controller to connect
-        self._ids = itertools.count(1)
 
     # -- plumbing ------------------------------------------------------------
 
@@ -65,11 +63,8 @@ class Controller(object):
         self.log.response(event, args[0] if args and isinstance(args[0], str) else "-")
         self._publish(API + event, list(args))
 
-    def _new_id(self):
-        return "Ctl%012d" % next(self._ids)
-
     def create_request(self, reqid=None):
-        reqid = reqid or self._new_id()
+        reqid = reqid or unique_id()
         old = self.requests.get(reqid)
         if old is not None and old.timer is not None:
             old.timer.cancel()
@@ -127,6 +122,8 @@ class Controller(object):
 
     def _peer(self, inst):
         """Broker::peer to a listening agent; succeeds when one listens there."""
+        if inst["name"] in self.instances_known:
+            return  # already peered: no new peering, no new hello
         for agent in self.listening_agents:
             if agent.address == str(inst["host"]) and agent.listen_port == inst["listen_port"][0]:
                 self.loop.call_soon(self.notify_agent_hello, agent, False)

@@ -12,7 +12,8 @@ The record layouts come from the codec (``broker_json``); the defaults below
 are Zeek's own (``types.zeek``), which differ from the codec's conveniences.
 """
 
-import uuid
+import random
+import string
 
 from plugins.module_utils import broker_json as bj
 
@@ -45,9 +46,16 @@ SIGNATURES = {
 }
 
 
-def _unique_id():
-    # Zeek's unique_id("") looks like "CmZp3TGWwPqyjs6oJ3"; any unique text will do.
-    return "C" + uuid.uuid4().hex[:17]
+_ID_CHARS = string.ascii_letters + string.digits
+_rng = random.SystemRandom()
+
+
+def unique_id(prefix="C"):
+    """Like Zeek's ``unique_id("")``: "CmZp3TGWwPqyjs6oJ3"."""
+    return prefix + "".join(_rng.choice(_ID_CHARS) for _ in range(17))
+
+
+_unique_id = unique_id
 
 
 # (record name, field) -> Zeek default factory.  Fields not listed and not

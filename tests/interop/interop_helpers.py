@@ -12,7 +12,7 @@ REPO_ROOT = os.path.dirname(TESTS_DIR)
 if TESTS_DIR not in sys.path:
     sys.path.insert(0, TESTS_DIR)
 
-from emulator_process import EmulatorProcess  # noqa: E402
+from emulator_process import EmulatorError, EmulatorProcess  # noqa: E402,F401
 
 HOSTNAME = socket.gethostname()
 LOCAL_AGENT = "agent-%s" % HOSTNAME

@@ -201,3 +201,18 @@ def test_get_instances_controller_connects(start_emulator, write_cfg):
     # A listening agent reports its own port in get-nodes.
     agent = zeek_client(emu, "get-nodes").json["results"]["instance-2"]["instance-2"]
     assert agent["mgmt_role"] == "AGENT" and agent["port"] == 2152
+
+
+def test_get_instances_agents_connect(start_emulator, write_cfg):
+    """get-instances-a2c: every peered agent, configured or not; an instances-only
+    deployment changes nothing."""
+    emu = start_emulator("--agent", "instance-1", "--agent", "instance-2=127.0.0.3")
+    expected = {"instance-1": {"host": "127.0.0.1"}, "instance-2": {"host": "127.0.0.3"}}
+    out = zeek_client(emu, "get-instances")
+    assert out.rc == 0 and out.json == expected
+    out = zeek_client(emu, "deploy-config", write_cfg("[instances]\ninstance-1\n"))
+    assert out.rc == 0, out
+    assert zeek_client(emu, "get-instances").json == expected
+    # Only the deployed instance gets its host filled in.
+    assert zeek_client(emu, "get-config", "--deployed", "--as-json").json["instances"] == [
+        {"host": "127.0.0.1", "name": "instance-1"}]

@@ -344,3 +344,38 @@ def test_fifty_concurrent_clients(start_emulator):
     assert len(results) == count
     assert all(r["success"] and len(r["data"]) == 1 for r in results.values())
     assert len(emu.requests("get_instances_request")) == count
+
+
+# -- TLS ---------------------------------------------------------------------------
+
+
+def test_anonymous_tls_is_brokers(start_emulator):
+    """8.0 --tls: anonymous ECDH (AECDH-AES256-SHA), TLS 1.2, no server certificate."""
+    import ssl
+
+    from interop_helpers import EmulatorError, EmulatorProcess
+
+    emu = start_emulator("--no-agents", "--tls", zeek_version="8.0")
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.set_ciphers("AECDH-AES256-SHA@SECLEVEL=0")
+    with connect("wss://127.0.0.1:%d/v1/messages/json" % emu.port, ssl=ctx, open_timeout=5) as conn:
+        sock = conn.socket
+        assert sock.cipher()[0] == "AECDH-AES256-SHA"
+        assert sock.version() == "TLSv1.2"
+        assert sock.getpeercert(binary_form=True) is None
+        conn.send("[]")
+        ack = json.loads(conn.recv(timeout=3))
+        assert ack["type"] == "ack" and ack["version"] == "2.8.0-dev"
+    # A client insisting on authenticated ciphers gets no handshake.
+    strict = ssl.create_default_context()
+    strict.check_hostname = False
+    strict.verify_mode = ssl.CERT_NONE
+    with pytest.raises(ssl.SSLError):
+        connect("wss://127.0.0.1:%d/v1/messages/json" % emu.port, ssl=strict, open_timeout=5)
+
+    # Zeek >= 8.1 has no anonymous TLS: the emulator refuses to start that way.
+    with pytest.raises(EmulatorError):
+        with EmulatorProcess("--no-agents", "--tls", zeek_version="8.2", startup_timeout=10):
+            pass
