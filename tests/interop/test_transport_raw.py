@@ -379,3 +379,54 @@ def test_anonymous_tls_is_brokers(start_emulator):
     with pytest.raises(EmulatorError):
         with EmulatorProcess("--no-agents", "--tls", zeek_version="8.2", startup_timeout=10):
             pass
+
+
+# -- result shapes (controller-protocol.md §4.4, §10 fact 7) -----------------------
+
+
+def _stage_and_deploy(conn, config, reqid):
+    conn.send(request("stage_configuration_request", "s-" + reqid, config))
+    event, _ = recv_event(conn)
+    assert event.name == API + "stage_configuration_response"
+    conn.send(request("deploy_request", reqid))
+    while True:
+        event, _ = recv_event(conn, timeout=10)
+        if event.name == API + "deploy_response" and event.args[0] == reqid:
+            return [bj.RESULT.from_broker(r) for r in event.args[1]]
+
+
+def test_deploy_result_shapes(start_emulator):
+    emu = start_emulator("--agent", "a1", "--interfaces", "lo", "--agent-timeout", "1")
+    conn = peered(emu)
+
+    def config(config_id, iface):
+        nodes = [bj.NODE.to_broker({"name": "manager", "instance": "a1", "role": "MANAGER"}, version="8.2"),
+                 bj.NODE.to_broker({"name": "worker", "instance": "a1", "role": "WORKER", "interface": iface},
+                                   version="8.2")]
+        return bj.Vector([config_id, bj.Set([bj.INSTANCE.to_broker({"name": "a1"})]), bj.Set(nodes)])
+
+    results = _stage_and_deploy(conn, config("cfg-1", "lo"), "d1")
+    # Agent results first (the agent's own request id, instance and node set),
+    # the controller's result with the config id last.
+    assert [(r["success"], r["instance"], r["node"], r["error"]) for r in results] == [
+        (True, "a1", "manager", None), (True, "a1", "worker", None), (True, None, None, None)]
+    assert results[-1]["reqid"] == "d1" and results[-1]["data"] == "cfg-1"
+    agent_reqids = set(r["reqid"] for r in results[:-1])
+    assert len(agent_reqids) == 1 and "d1" not in agent_reqids
+
+    # Same id again: the agent restarts nothing and reports no nodes.
+    conn.send(request("deploy_request", "d2"))
+    event, _ = recv_event(conn)
+    results = [bj.RESULT.from_broker(r) for r in event.args[1]]
+    assert [(r["success"], r["instance"], r["node"], r["data"]) for r in results] == [
+        (True, "a1", None, None), (True, None, None, "cfg-1")]
+
+    # A failing worker: the agent's timeout result comes before the node results.
+    results = _stage_and_deploy(conn, config("cfg-2", "eth9"), "d3")
+    assert [(r["success"], r["instance"], r["node"], r["error"]) for r in results] == [
+        (False, "a1", None, "request timed out"), (True, "a1", "manager", None),
+        (False, "a1", "worker", None), (True, None, None, None)]
+    assert results[2]["data"] == bj.Vector(["", "fatal error: problem with interface eth9 "
+                                                "(pcap_error: No such device exists (pcap_activate))"])
+    assert results[-1]["data"] == "cfg-2"
+    conn.close()
