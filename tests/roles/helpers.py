@@ -33,7 +33,7 @@ def env():
 
 
 def run_playbook(playbook, inventory="localhost,", extra_vars=None, check=False, diff=False,
-                 extra_args=(), timeout=300):
+                 extra_args=(), timeout=300, env_extra=None):
     """Run a playbook against the local machine; return (rc, output, recap-by-host)."""
     cmd = [ANSIBLE_PLAYBOOK, "-i", inventory, "-c", "local", playbook,
            # The interpreter is explicit: discovery can land on a broken shim on some hosts.
@@ -45,7 +45,9 @@ def run_playbook(playbook, inventory="localhost,", extra_vars=None, check=False,
     if diff:
         cmd.append("--diff")
     cmd += list(extra_args)
-    proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env(), capture_output=True, text=True,
+    run_env = env()
+    run_env.update(env_extra or {})
+    proc = subprocess.run(cmd, cwd=REPO_ROOT, env=run_env, capture_output=True, text=True,
                           timeout=timeout, check=False)
     out = proc.stdout + proc.stderr
     recap = {m["host"]: {k: int(v) for k, v in m.groupdict().items() if k != "host"}
