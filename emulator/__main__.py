@@ -14,8 +14,6 @@ import signal
 import socket
 import sys
 
-import emulator  # noqa: F401  (puts the repository root on sys.path)
-
 from plugins.module_utils.broker_json import Port
 
 from .agents import Agent, PidAllocator
@@ -28,7 +26,7 @@ def host_interfaces():
     try:
         return sorted(os.listdir("/sys/class/net"))
     except OSError:
-        return sorted(name for _, name in socket.if_nameindex())
+        return sorted(name for _index, name in socket.if_nameindex())
 
 
 def on_off(text):
@@ -43,12 +41,12 @@ def on_off(text):
 def parse_agent(text):
     """NAME[=ADDR[:PORT]]: without PORT the agent connects to the controller;
     with PORT it listens there and the controller connects to it."""
-    name, _, where = text.partition("=")
+    name, _sep, where = text.partition("=")
     if not name:
         raise argparse.ArgumentTypeError("agent needs a name: NAME[=ADDR[:PORT]]")
     addr, port = where or "127.0.0.1", None
     if addr.startswith("["):
-        inner, _, rest = addr[1:].partition("]")
+        inner, _sep, rest = addr[1:].partition("]")
         addr, port = inner, rest[1:] if rest.startswith(":") else None
     elif addr.count(":") == 1:
         addr, port = addr.split(":")

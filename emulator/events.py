@@ -52,7 +52,7 @@ _rng = random.SystemRandom()
 
 def unique_id(prefix="C"):
     """Like Zeek's ``unique_id("")``: "CmZp3TGWwPqyjs6oJ3"."""
-    return prefix + "".join(_rng.choice(_ID_CHARS) for _ in range(17))
+    return prefix + "".join(_rng.choice(_ID_CHARS) for _count in range(17))
 
 
 _unique_id = unique_id
@@ -82,7 +82,7 @@ class MissingField(Exception):
 def convert(value, ztype, version):
     """Typed wire value -> plain Python per Zeek's rules, or raise."""
     if isinstance(ztype, bj.Record):
-        if type(value) is not bj.Vector:
+        if not isinstance(value, bj.Vector):
             raise ConversionError("%s needs a vector" % ztype.name)
         fields = ztype.fields_for(version)
         if len(value) < len(fields):
@@ -101,7 +101,7 @@ def convert(value, ztype, version):
                 out[field.name] = convert(item, field.type, version)
         return out
     if isinstance(ztype, bj.SetType):
-        if type(value) is not bj.Set:
+        if not isinstance(value, bj.Set):
             raise ConversionError("%s needs a set" % ztype.name)
         out, seen = [], set()
         for item in value:
@@ -112,11 +112,11 @@ def convert(value, ztype, version):
                 out.append(plain)
         return out
     if isinstance(ztype, bj.VectorType):
-        if type(value) is not bj.Vector:
+        if not isinstance(value, bj.Vector):
             raise ConversionError("%s needs a vector" % ztype.name)
         return [convert(item, ztype.element, version) for item in value]
     if isinstance(ztype, bj.TableType):
-        if type(value) is not bj.Table:
+        if not isinstance(value, bj.Table):
             raise ConversionError("%s needs a table" % ztype.name)
         out = {}
         for key, item in value:

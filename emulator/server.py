@@ -220,7 +220,7 @@ class EmulatorServer(object):
 
     async def _drain(self, ws):
         try:
-            async for _ in ws:
+            async for _message in ws:
                 pass
         except ConnectionClosed:
             pass

@@ -12,7 +12,10 @@ REPO_ROOT = os.path.dirname(TESTS_DIR)
 if TESTS_DIR not in sys.path:
     sys.path.insert(0, TESTS_DIR)
 
-from emulator_process import EmulatorError, EmulatorProcess  # noqa: E402,F401
+import emulator_process  # noqa: E402
+
+EmulatorProcess = emulator_process.EmulatorProcess
+EmulatorError = emulator_process.EmulatorError
 
 HOSTNAME = socket.gethostname()
 LOCAL_AGENT = "agent-%s" % HOSTNAME
@@ -63,7 +66,7 @@ def zeek_client(emu, *args, timeout=10, settings=(), stdin=None, cwd=None):
     env = dict(os.environ)
     env.pop("ZEEK_CLIENT_CONFIG_FILE", None)
     env.pop("ZEEK_CLIENT_CONFIG_SETTINGS", None)
-    proc = subprocess.run(cmd, input=stdin, capture_output=True, text=True, cwd=cwd, env=env,
+    proc = subprocess.run(cmd, input=stdin, capture_output=True, text=True, cwd=cwd, env=env, check=False,
                           timeout=timeout + 30)
     return ZC(proc)
 

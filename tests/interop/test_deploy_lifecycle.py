@@ -114,7 +114,7 @@ def test_missing_agent_times_out_and_blocks_other_deploys(start_emulator, write_
         second = zeek_client(emu, "deploy")
         assert second.rc == 1
         assert second.json == {"errors": ["earlier deployment %s still pending" % pending], "results": {}}
-        stdout, _ = first.communicate(timeout=20)
+        stdout, _stderr = first.communicate(timeout=20)
     finally:
         if first.poll() is None:
             first.kill()

@@ -105,7 +105,7 @@ def test_application_name_check(start_emulator):
 def test_ack_formats(start_emulator):
     emu = start_emulator("--no-agents")
     acks = []
-    for _ in range(2):
+    for _round in range(2):
         conn = ws(emu)
         conn.send(json.dumps([TOPIC]))
         acks.append(recv_json(conn))
@@ -119,7 +119,7 @@ def test_ack_formats(start_emulator):
 
     old = start_emulator("--no-agents", zeek_version="8.0")
     acks = []
-    for _ in range(2):
+    for _round in range(2):
         conn = ws(old)
         conn.send("[]")
         acks.append(recv_json(conn))
@@ -195,7 +195,7 @@ def test_error_frames_zeek_82(start_emulator):
     assert recv_json(conn) == error("failed to decode JSON object")
     # Still alive: a good request gets its answer.
     conn.send(request("get_instances_request", "alive"))
-    event, _ = recv_event(conn)
+    event, _frame = recv_event(conn)
     assert event.name == API + "get_instances_response" and event.args[0] == "alive"
     conn.close()
     assert not emu.requests("no_such_request")
@@ -213,7 +213,7 @@ def test_error_frames_zeek_80(start_emulator):
     conn.send('{"type": "data-message", "topic": "%s", "@data-type": "money", "data": 5}' % TOPIC)
     assert recv_json(conn) == error("input #3 contained invalid data")
     # Event-level problems are dropped silently by Zeek <= 8.0.
-    for text, _ in BAD_MESSAGES_82[4:]:
+    for text, _context in BAD_MESSAGES_82[4:]:
         conn.send(text)
     assert silent(conn)
     conn.send(request("get_instances_request", "alive"))
@@ -231,7 +231,7 @@ def test_missing_mandatory_field_gets_no_response(start_emulator):
     conn.send(request("stage_configuration_request", "r1", bj.Vector(["c1", bj.Set(), bj.Set([node])])))
     assert silent(conn, 0.6)  # no error frame either: the event converted, the handler failed
     conn.send(request("get_configuration_request", "r2", False))
-    event, _ = recv_event(conn)
+    event, _frame = recv_event(conn)
     assert event.args[0] == "r2" and event.args[1][4] == "no staged configuration available"
     conn.close()
 
@@ -250,7 +250,7 @@ def test_duplicate_names_validation(start_emulator):
                                       bj.INSTANCE.to_broker({"name": "i1", "host": "10.0.0.3"})]),
                         bj.Set([node("n1", "MANAGER"), node("n1", "WORKER"), node("n1", "LOGGER", 5000)])])
     conn.send(request("stage_configuration_request", "dup", config))
-    event, _ = recv_event(conn)
+    event, _frame = recv_event(conn)
     assert event.name == API + "stage_configuration_response" and event.args[0] == "dup"
     results = [bj.RESULT.from_broker(r) for r in event.args[1]]
     assert [r["error"] for r in results] == ["multiple instances named 'i1'", "multiple nodes named 'n1'"]
@@ -267,13 +267,13 @@ def test_no_echo_and_broadcast(start_emulator):
     other_topic = peered(emu, topics=["zeek/other"])
     alice.send(request("get_instances_request", "from-alice"))
     # Alice gets the response, never her own request.
-    event, _ = recv_event(alice)
+    event, _frame = recv_event(alice)
     assert (event.name, event.args[0]) == (API + "get_instances_response", "from-alice")
     assert silent(alice)
     # Bob sees Alice's request (published on a topic he subscribes to) and the response.
-    event, _ = recv_event(bob)
+    event, _frame = recv_event(bob)
     assert (event.name, event.args[0]) == (API + "get_instances_request", "from-alice")
-    event, _ = recv_event(bob)
+    event, _frame = recv_event(bob)
     assert (event.name, event.args[0]) == (API + "get_instances_response", "from-alice")
     assert event.metadata is None  # Zeek >= 8.1 sends no metadata by default
     # A client subscribed elsewhere sees nothing of it, but gets what is published on its topic.
@@ -308,7 +308,7 @@ def test_garbage_does_not_kill_server(start_emulator):
     raw.close()
     conn = peered(emu)
     conn.send(request("get_instances_request", "still-here"))
-    event, _ = recv_event(conn)
+    event, _frame = recv_event(conn)
     assert event.args[0] == "still-here"
     conn.close()
     assert emu.running
@@ -327,7 +327,7 @@ def test_fifty_concurrent_clients(start_emulator):
             reqid = "client-%d" % index
             conn.send(request("get_instances_request", reqid))
             while True:
-                event, _ = recv_event(conn, timeout=20)
+                event, _frame = recv_event(conn, timeout=20)
                 if event.name == API + "get_instances_response" and event.args[0] == reqid:
                     results[index] = bj.RESULT.from_broker(event.args[1])
                     break
@@ -386,11 +386,11 @@ def test_anonymous_tls_is_brokers(start_emulator):
 
 def _stage_and_deploy(conn, config, reqid):
     conn.send(request("stage_configuration_request", "s-" + reqid, config))
-    event, _ = recv_event(conn)
+    event, _frame = recv_event(conn)
     assert event.name == API + "stage_configuration_response"
     conn.send(request("deploy_request", reqid))
     while True:
-        event, _ = recv_event(conn, timeout=10)
+        event, _frame = recv_event(conn, timeout=10)
         if event.name == API + "deploy_response" and event.args[0] == reqid:
             return [bj.RESULT.from_broker(r) for r in event.args[1]]
 
@@ -416,7 +416,7 @@ def test_deploy_result_shapes(start_emulator):
 
     # Same id again: the agent restarts nothing and reports no nodes.
     conn.send(request("deploy_request", "d2"))
-    event, _ = recv_event(conn)
+    event, _frame = recv_event(conn)
     results = [bj.RESULT.from_broker(r) for r in event.args[1]]
     assert [(r["success"], r["instance"], r["node"], r["data"]) for r in results] == [
         (True, "a1", None, None), (True, None, None, "cfg-1")]
