@@ -15,7 +15,7 @@ COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/netsec/zeek
 # Outside the work tree: inside it, ansible-test asks git for the files and .build is ignored.
 SANITY_TREE := $(or $(TMPDIR),/tmp)/netsec-zeek-sanity/ansible_collections/netsec/zeek
 # Debian packages the suites need (systemd-analyze verifies unit files).
-APT_PACKAGES := systemd git
+APT_PACKAGES := systemd git apt-utils dpkg-dev gnupg libcap2-bin
 
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
