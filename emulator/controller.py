@@ -244,7 +244,10 @@ class Controller(object):
 
     def start(self):
         """zeek_init(): load g_configs; redeploy a persisted DEPLOYED internally."""
-        self.configs.update(self.store.load())
+        try:
+            self.configs.update(self.store.load())
+        except Exception as err:  # a damaged state file must not keep the controller down
+            self.log.warning("cannot load persisted state from %s (%s); starting empty" % (self.store.path, err))
         if DEPLOYED in self.configs:
             req = self.create_request()
             req.kind, req.config, req.is_internal = "deploy", self.configs[DEPLOYED], True

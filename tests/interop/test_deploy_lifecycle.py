@@ -187,3 +187,19 @@ def test_tls_with_certificate(start_emulator, tmp_path):
     assert out.rc == 0, out
     assert out.json == {LOCAL_AGENT: {"host": "127.0.0.1"}}
     assert zeek_client(emu, "get-instances").rc == 1
+
+
+def test_damaged_state_file_starts_empty(start_emulator, write_cfg):
+    emu = start_emulator("--interfaces", "lo")
+    assert zeek_client(emu, "stage-config", write_cfg(CFG)).rc == 0
+    emu.stop()
+    with open(os.path.join(emu.state_dir, "g_configs.json"), "w") as handle:
+        handle.write("{not json")
+    emu.start()
+    assert zeek_client(emu, "get-config").stderr.strip() == "error: no staged configuration available"
+    assert any(line.split(" ", 2)[1] == "warning" and "cannot load persisted state" in line
+               for line in emu.log_lines())
+    # ... and it persists again from then on.
+    assert zeek_client(emu, "stage-config", write_cfg(CFG)).rc == 0
+    emu.restart()
+    assert zeek_client(emu, "get-config").rc == 0

@@ -263,7 +263,10 @@ def test_duplicate_names_validation(start_emulator):
 
 def test_no_echo_and_broadcast(start_emulator):
     emu = start_emulator()
-    alice, bob = peered(emu), peered(emu)
+    alice = ws(emu)
+    alice.send(json.dumps([TOPIC]))
+    alice_number = int(recv_json(alice)["endpoint"].rsplit("-", 1)[1])
+    bob = peered(emu)
     other_topic = peered(emu, topics=["zeek/other"])
     alice.send(request("get_instances_request", "from-alice"))
     # Alice gets the response, never her own request.
@@ -283,6 +286,9 @@ def test_no_echo_and_broadcast(start_emulator):
     assert silent(other_topic)
     for conn in (alice, bob, other_topic):
         conn.close()
+    # The request log: one line for the one request, with Alice's connection number.
+    assert [(r.name, r.reqid, r.client) for r in emu.requests()] == [
+        ("get_instances_request", "from-alice", str(alice_number))]
 
 
 def test_forwarding_zeek_80(start_emulator):
