@@ -23,7 +23,6 @@ import http
 import json
 import re
 import ssl
-import sys
 import uuid
 
 from websockets.asyncio.server import serve
@@ -394,7 +393,3 @@ class EmulatorServer(object):
 
     async def _handler_entry(self, ws):
         await self.handler(ws)
-
-
-def stderr_log():
-    return RequestLog(sys.stderr)
