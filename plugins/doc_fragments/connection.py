@@ -14,8 +14,8 @@ options:
     description:
       - Address or name of the Zeek Management Framework controller.
       - The modules talk to the controller's WebSocket listener, C(ws://HOST:PORT/v1/messages/json).
-      - Run the task on the Ansible control node (C(delegate_to: localhost), the usual way)
-        or on the controller host itself, where C(127.0.0.1) needs no port opened to the network.
+      - "Run the task on the Ansible control node (C(delegate_to: localhost), the usual way)
+        or on the controller host itself, where C(127.0.0.1) needs no port opened to the network."
       - Set it once for a play with C(module_defaults) and the C(group/netsec.zeek.controller) group.
     type: str
     default: 127.0.0.1

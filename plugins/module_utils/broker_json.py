@@ -276,7 +276,7 @@ def _enc_real(value):
 
 
 def _enc_string(value):
-    return {"@data-type": "string", "data": value if type(value) is str else str(value)}
+    return {"@data-type": "string", "data": value if value.__class__ is str else str(value)}
 
 
 def _enc_vector(value):
@@ -636,11 +636,11 @@ def as_event(value):
     if not isinstance(value, Vector) or len(value) != 3:
         return None
     fmt, kind, body = value
-    if type(fmt) is not Count or fmt != 1 or type(kind) is not Count or kind != 1:
+    if fmt.__class__ is not Count or fmt != 1 or kind.__class__ is not Count or kind != 1:
         return None
     if not isinstance(body, Vector) or len(body) not in (2, 3):
         return None
-    if not isinstance(body[0], str) or type(body[0]) is not str or not isinstance(body[1], Vector):
+    if body[0].__class__ is not str or not isinstance(body[1], Vector):
         return None
     return Event(body[0], body[1], body[2] if len(body) == 3 else None)
 
@@ -822,7 +822,7 @@ def _time_to(value, path):
 
 
 def _string_to(value, path):
-    if type(value) is str:
+    if value.__class__ is str:
         return value
     if isinstance(value, str):
         return str(value)
@@ -872,7 +872,7 @@ def _from_same(kind):
 
 
 def _from_str(value, path):
-    if type(value) is not str:
+    if value.__class__ is not str:
         _fail(path, "expected Broker string, got %s" % _show_typed(value))
     return value
 
@@ -939,7 +939,7 @@ class EnumType(ZeekType):
         return Enum(found)
 
     def from_broker(self, value, path="$"):
-        if type(value) is not Enum:
+        if value.__class__ is not Enum:
             _fail(path, "expected Broker enum-value for %s, got %s" % (self.name, _show_typed(value)))
         if self.values and value not in self.values:
             _fail(path, "unknown %s value %s" % (self.name, _show(str(value))))
@@ -973,7 +973,7 @@ class VectorType(ZeekType):
         return out
 
     def from_broker(self, value, path="$"):
-        if type(value) is not Vector:
+        if value.__class__ is not Vector:
             _fail(path, "expected Broker vector, got %s" % _show_typed(value))
         return _convert_all(self.element.from_broker, value, path)
 
@@ -1018,7 +1018,7 @@ class SetType(ZeekType):
         return out
 
     def from_broker(self, value, path="$"):
-        if type(value) is not Set:
+        if value.__class__ is not Set:
             _fail(path, "expected Broker set, got %s" % _show_typed(value))
         return _convert_all(self.element.from_broker, value, path)
 
@@ -1053,7 +1053,7 @@ class TableType(ZeekType):
         return out
 
     def from_broker(self, value, path="$"):
-        if type(value) is not Table:
+        if value.__class__ is not Table:
             _fail(path, "expected Broker table, got %s" % _show_typed(value))
         out = {}
         key_from, value_from = self.key.from_broker, self.value.from_broker
@@ -1079,7 +1079,7 @@ class CompositeType(ZeekType):
                       for i, (t, v) in enumerate(zip(self.parts, value)))
 
     def from_broker(self, value, path="$"):
-        if type(value) is not Vector or len(value) != len(self.parts):
+        if value.__class__ is not Vector or len(value) != len(self.parts):
             _fail(path, "expected a vector of %d values (%s)" % (len(self.parts), self.name))
         return [t.from_broker(v, "%s[%d]" % (path, i)) for i, (t, v) in enumerate(zip(self.parts, value))]
 
@@ -1160,7 +1160,7 @@ class Record(ZeekType):
     @_whole_document
     def from_broker(self, value, path="$"):
         """Vector -> plain dict; missing newer trailing fields read as None."""
-        if type(value) is not Vector:
+        if value.__class__ is not Vector:
             _fail(path, "expected a %s record (a vector), got %s" % (self.name, _show_typed(value)))
         if len(value) < self._min_len:
             _fail(path, "a %s record needs at least %d fields, got %d"

@@ -256,7 +256,7 @@ class Controller(object):
             if result["node"] is None:
                 outcome["errors"].append({"source": None, "error": "result lacking node"})
                 continue
-            if not isinstance(result["data"], str) or type(result["data"]) is not str:
+            if result["data"].__class__ is not str:
                 outcome["errors"].append({"source": result["node"],
                                           "error": "invalid result data type %r" % (result["data"],)})
                 continue
@@ -288,4 +288,3 @@ class Controller(object):
                                  timeout)[:1]
         result = self._result(value, "test_timeout_response")
         return {"success": bool(result["success"]), "error": result["error"]}
-

@@ -32,9 +32,17 @@ try:
     WEBSOCKETS_IMPORT_ERROR = None
 except ImportError as _err:  # pragma: no cover - exercised where websockets is absent
     websockets = None
-    ConnectionClosed = InvalidHandshake = InvalidURI = Exception
     HAS_WEBSOCKETS = False
     WEBSOCKETS_IMPORT_ERROR = _err
+
+    class ConnectionClosed(Exception):
+        """Stand-in so the except clauses below stay valid without websockets."""
+
+    class InvalidHandshake(Exception):
+        """Stand-in so the except clauses below stay valid without websockets."""
+
+    class InvalidURI(Exception):
+        """Stand-in so the except clauses below stay valid without websockets."""
 
 from ansible_collections.netsec.zeek.plugins.module_utils.broker_json import (
     Ack,

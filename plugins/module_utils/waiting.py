@@ -56,11 +56,14 @@ def _running(status, old_pid):
     return old_pid is None or status.get("pid") != old_pid
 
 
-def not_running_table(names, nodes):
-    """The nodes that are not running, one line each, for a failure message."""
+def not_running_table(names, nodes, pids_before=None):
+    """The nodes that are not (re)started yet, one line each, for a failure message."""
+    pids_before = pids_before or {}
     lines = []
     for name in sorted(set(names)):
         status = nodes.get(name)
+        if _running(status, pids_before.get(name)):
+            continue
         if status is None:
             lines.append("%s: not reported by any agent" % name)
         elif status.get("state") != "RUNNING":

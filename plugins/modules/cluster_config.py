@@ -320,8 +320,8 @@ def run(module):
 
 def finish_preflight(module, want, result):
     try:
-        result["lint_warnings"].extend(reconcile.preflight(want, module.params["lint"],
-                                                      module.params["controller_broker_port"]))
+        result["lint_warnings"].extend(
+            reconcile.preflight(want, module.params["lint"], module.params["controller_broker_port"]))
     except reconcile.PreflightError as err:
         result["lint_warnings"].extend(err.warnings)
         module.fail_json(msg=preflight_message(err), validation_errors=err.errors, **result)

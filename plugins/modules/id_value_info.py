@@ -50,8 +50,8 @@ options:
     type: bool
     default: true
 notes:
-  - How values look is Zeek's C(to_json()) rendering, for example an C(interval) is the text
-    C(1.0 hr), a C(port) is C({"port": 9000, "proto": "tcp"}), a record omits unset optional fields.
+  - "How values look is Zeek's C(to_json()) rendering, for example an C(interval) is the text
+    C(1.0 hr), a C(port) is C({\"port\": 9000, \"proto\": \"tcp\"}), a record omits unset optional fields."
 seealso:
   - module: netsec.zeek.option
 """

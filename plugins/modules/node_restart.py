@@ -139,7 +139,7 @@ def main():
                 result["wait_duration"] = round(waited, 3)
                 if not ok:
                     module.fail_json(msg="Timed out after %ss waiting for restarted nodes to run: %s" % (
-                        module.params["wait_timeout"], "; ".join(not_running_table(targets, nodes))), **result)
+                        module.params["wait_timeout"], "; ".join(not_running_table(targets, nodes, pids_before))), **result)
     except CLIENT_ERRORS as err:
         fail(module, err, **result)
     module.exit_json(**result)

@@ -11,7 +11,7 @@ module: nodes_info
 short_description: Show the state of the Zeek cluster's nodes, per instance
 version_added: 0.1.0
 description:
-  - Asks every peered agent for the processes its Supervisor runs, as C(zeek-client get-nodes) does:
+  - Asks every peered agent for the processes its Supervisor runs, as C(zeek-client get-nodes) does, that is
     the cluster nodes with their state, process id and ports, plus the agent itself and a co-located
     controller.
   - Sends C(Management::Controller::API::get_nodes_request).

@@ -4,8 +4,10 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import _support  # noqa: E402,F401  (sets up import paths)
+import _support  # noqa: E402  (importing it sets up the import paths)
 import codec_bench  # noqa: E402
+
+assert _support.REPO_ROOT in sys.path
 
 BENCHES = [codec_bench]
 for optional in ("model_bench", "roundtrip_bench", "playbook_bench"):

@@ -18,7 +18,7 @@ def best_of(function, repeat=5, budget=3.0):
     """The fastest of several runs (seconds): the least disturbed by other work."""
     times = []
     started = time.perf_counter()
-    for _ in range(repeat):
+    for _attempt in range(repeat):
         begin = time.perf_counter()
         function()
         times.append(time.perf_counter() - begin)

@@ -48,8 +48,8 @@ def run():
         config = sample_config(size)
         assert len(ours(config)["nodes"]) == size
         assert len(theirs(config).nodes) == size
-        our_best, _ = best_of(lambda: ours(config))
-        their_best, _ = best_of(lambda: theirs(config))
+        our_best, _median = best_of(lambda: ours(config))
+        their_best, _their_median = best_of(lambda: theirs(config))
         rows.append((size, ms(our_best), ms(their_best), "%.1fx" % (their_best / our_best)))
     print_table("Codec: encode + decode of a Configuration (best of runs)",
                 ("nodes", "netsec.zeek", "zeek-client 1.5.0", "speed-up"), rows)

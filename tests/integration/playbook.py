@@ -66,7 +66,7 @@ def run_playbook(tmp_path, tasks, check=False, diff=False, extra_vars=None, env=
     })
     environment.update(env or {})
     proc = subprocess.run(command, cwd=str(workdir), env=environment, capture_output=True, text=True,
-                          timeout=300)
+                          timeout=300, check=False)
     results = []
     if record.exists():
         results = [json.loads(line) for line in record.read_text().splitlines() if line.strip()]

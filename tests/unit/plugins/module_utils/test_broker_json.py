@@ -301,16 +301,17 @@ def test_node_record_matches_the_reference_example():
     assert wire[8] == {"@data-type": "integer", "data": 2}
     assert wire[9] == {"@data-type": "table", "data": [
         {"key": {"@data-type": "string", "data": "FOO"}, "value": {"@data-type": "string", "data": "bar"}}]}
-    assert [w["@data-type"] for w in wire] == ["string", "string", "enum-value", "enum-value", "none", "none",
-                                              "none", "string", "integer", "table", "none"]
+    expected = ["string", "string", "enum-value", "enum-value", "none", "none", "none", "string", "integer",
+                "table", "none"]
+    assert [w["@data-type"] for w in wire] == expected
 
 
 def test_zeek_client_parses_our_node_records():
     from zeekclient.types import Node as ZcNode
     wire = bj.to_json(bj.NODE.to_broker(dict(WORKER, p=2200, metrics_port=9001, scripts=["a.zeek"])))
     node = ZcNode.from_brokertype(zc_bt.from_broker(wire))
-    assert (node.name, node.role.name, node.port, node.metrics_port, node.cpu_affinity, node.env, node.scripts) == \
-        ("worker-01", "WORKER", 2200, 9001, 2, {"FOO": "bar"}, ["a.zeek"])
+    seen = (node.name, node.role.name, node.port, node.metrics_port, node.cpu_affinity, node.env, node.scripts)
+    assert seen == ("worker-01", "WORKER", 2200, 9001, 2, {"FOO": "bar"}, ["a.zeek"])
 
 
 def test_record_lengths_follow_the_zeek_version():
@@ -325,7 +326,7 @@ def test_record_lengths_follow_the_zeek_version():
 def test_records_read_defaults_and_reject_short_vectors():
     status = bj.NODE_STATUS.from_broker(bj.NODE_STATUS.to_broker({"node": "m", "state": "pending", "pid": 7}))
     assert status["state"] == "Management::PENDING" and status["mgmt_role"] == "Management::NONE"
-    assert status["pid"] == 7 and type(status["pid"]) is bj.Integer
+    assert status["pid"] == 7 and status["pid"].__class__ is bj.Integer
     with pytest.raises(bj.BrokerJSONError, match="a Management::Result record needs at least 6 fields, got 2"):
         bj.RESULT.from_broker(bj.Vector(["r", True]))
     with pytest.raises(bj.BrokerJSONError, match=r"^\$\.role: Management::Node.role is required"):
