@@ -275,11 +275,11 @@ class Node(object):
     def copy(self, **changes):
         """A copy (env and scripts copied too) with ``changes`` applied."""
         new = Node.__new__(Node)
-        for attr in NODE_FIELDS:
-            setattr(new, attr, getattr(self, attr))
+        new.name, new.instance, new.role = self.name, self.instance, self.role
+        new.port, new.metrics_port, new.interface = self.port, self.metrics_port, self.interface
+        new.cpu_affinity, new.options = self.cpu_affinity, self.options
         new.env = dict(self.env)
-        if self.scripts is not None:
-            new.scripts = list(self.scripts)
+        new.scripts = None if self.scripts is None else list(self.scripts)
         for attr, value in changes.items():
             setattr(new, attr, value)
         return new
@@ -929,14 +929,18 @@ class _Section(object):
     """Typed access to one configparser section with zeek-client's ``_get`` rules."""
 
     def __init__(self, cfp, name):
-        self.cfp = cfp
         self.name = name
-        self.keys = cfp.options(name)  # lower-cased, [DEFAULT] included
+        # Lower-cased keys, [DEFAULT] included; None for a value-less key.
+        self.values = values = dict(cfp.items(name, raw=True))
+        for key, value in values.items():
+            if value and "%" in value:
+                # Interpolate like zeek-client, which reads every value of the
+                # section (and fails on a bad one, used or not).
+                values[key] = cfp.get(name, key)
+        self.keys = values.keys()
 
     def get(self, key):
-        if key not in self.keys:
-            return None
-        return self.cfp.get(self.name, key)  # None for a value-less key
+        return self.values.get(key)
 
     def get_int(self, key):
         value = self.get(key)
@@ -975,13 +979,13 @@ def _node_from_ini(sec, default_instance, warnings):
     scripts = None
     text = sec.get("scripts")
     if text:
-        scripts = sorted(shlex.split(text))  # zeek-client lets shlex's ValueError through
+        scripts = sorted(_shell_split(text))  # zeek-client lets shlex's ValueError through
     env = None
     text = sec.get("env")
     if text:
         try:
             env = {}
-            for item in shlex.split(text):
+            for item in _shell_split(text):
                 key, value = item.split("=", 1)
                 env[key] = value
         except ValueError:
@@ -1109,6 +1113,22 @@ def from_ini(text, default_instance=None):
                                 '[instances] names, write the instance name in lower case'
                                 % (node.name, node.instance, node.instance.lower()))
     return Configuration(None, instances, nodes), warnings
+
+
+# Text in which shlex (POSIX, whitespace_split) and str.split() find the same words.
+_PLAIN_WORDS_RE = re.compile(r"^[ \t\n!#-&(-\[\]-~]*$")
+# ... and text whose only quoting is balanced double quotes without escapes.
+_DQUOTED_WORDS_RE = re.compile(r'^[ \t\n!-&(-\[\]-~]*$')
+_DQUOTED_WORD_RE = re.compile(r'(?:[^ \t\n"]+|"[^"]*")+')
+
+
+def _shell_split(text):
+    """shlex.split, without its cost for the usual simple cases."""
+    if _PLAIN_WORDS_RE.match(text):
+        return text.split()
+    if _DQUOTED_WORDS_RE.match(text) and text.count('"') % 2 == 0:
+        return [word.replace('"', "") for word in _DQUOTED_WORD_RE.findall(text)]
+    return shlex.split(text)
 
 
 def _configparser_error(err):
@@ -1319,7 +1339,7 @@ def _trimmed(have, want):
                                    or (wanted.metrics_port is None and node.metrics_port is not None)):
             node = node.copy(port=node.port if wanted.port is not None else None,
                              metrics_port=node.metrics_port if wanted.metrics_port is not None else None)
-            key = node.key()
+            key = key[:3] + (node.port,) + key[4:9] + (node.metrics_port,)
         npairs.append((key, node))
     ipairs = []
     for key, inst in zip(have.ikeys, have.config.instances):
@@ -1464,8 +1484,8 @@ def validate(config, controller_broker_port=2150, auto_assign_broker_ports=True)
     accept the configuration. ``controller_broker_port`` is the controller's
     Broker port (not its WebSocket port)."""
     # The record sets collapse identical records before the controller sees them.
-    instances = list(dict((i.key(), i) for i in config.instances).values())
-    nodes = list(dict((n.key(), n) for n in config.nodes).values())
+    instances = _set_of(config.instances)
+    nodes = _set_of(config.nodes)
     errors = []
 
     inst_names = set()
@@ -1523,6 +1543,21 @@ def validate(config, controller_broker_port=2150, auto_assign_broker_ports=True)
     return _strcmp_sorted(errors)
 
 
+def _set_of(records):
+    """``records`` without identical repeats (a Zeek set); only records that
+    share a name can be identical, so only those pay for a full comparison."""
+    names = set()
+    repeated = False
+    for record in records:
+        if record.name in names:
+            repeated = True
+            break
+        names.add(record.name)
+    if not repeated:
+        return list(records)
+    return list(dict((r.key(), r) for r in records).values())
+
+
 def _strcmp_sorted(texts):
     # strcmp compares bytes; UTF-8 byte order is code point order.
     return sorted(texts, key=lambda t: t.encode("utf-8", "surrogatepass"))
@@ -1549,20 +1584,16 @@ def lint(config):
     insts = dict((i.name, i) for i in config.instances)
 
     # Identical duplicates: the controller keeps one without a word.
-    seen = set()
-    for node in config.nodes:
-        key = node.key()
-        if key in seen:
-            add("warning", node.name, "name", "node '%s' is listed more than once with identical settings; "
-                "the controller keeps one: remove the repeats" % node.name)
-        seen.add(key)
-    seen = set()
-    for inst in config.instances:
-        key = inst.key()
-        if key in seen:
-            add("warning", inst.name, "name", "instance '%s' is listed more than once with identical settings; "
-                "the controller keeps one: remove the repeats" % inst.name)
-        seen.add(key)
+    for kind, records in (("node", config.nodes), ("instance", config.instances)):
+        if len(_set_of(records)) == len(records):
+            continue
+        seen = set()
+        for record in records:
+            key = record.key()
+            if key in seen:
+                add("warning", record.name, "name", "%s '%s' is listed more than once with identical "
+                    "settings; the controller keeps one: remove the repeats" % (kind, record.name))
+            seen.add(key)
 
     by_lower = {}
     for node in config.nodes:
@@ -1632,11 +1663,7 @@ def _lint_ports(config, insts, add):
     for inst in config.instances:
         if inst.port is not None:
             uses.setdefault((host_of(inst.name), inst.port), []).append(("agent port", inst.name, inst.name))
-    seen = set()
-    for node in config.nodes:
-        if node.key() in seen:
-            continue
-        seen.add(node.key())
+    for node in _set_of(config.nodes):
         host = host_of(node.instance)
         if node.port is not None:
             uses.setdefault((host, node.port), []).append(("port", node.name, node.instance))
