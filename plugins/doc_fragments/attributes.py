@@ -12,8 +12,6 @@ class ModuleDocFragment(object):
     DOCUMENTATION = r"""
 options: {}
 attributes:
-  action:
-    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
   diff_mode:

@@ -203,6 +203,10 @@ class Port(tuple):
 
     __slots__ = ()
 
+    def __getnewargs__(self):
+        # copy and pickle rebuild tuple subclasses from these arguments
+        return tuple(self)
+
     def __new__(cls, number, proto="tcp"):
         if isinstance(number, Port):
             return number
@@ -571,6 +575,10 @@ class Ack(tuple):
 
     __slots__ = ()
 
+    def __getnewargs__(self):
+        # copy and pickle rebuild tuple subclasses from these arguments
+        return tuple(self)
+
     def __new__(cls, endpoint, version):
         return tuple.__new__(cls, (endpoint, version))
 
@@ -582,6 +590,10 @@ class ErrorFrame(tuple):
     """``{"type": "error", "code", "context"}`` sent by the server."""
 
     __slots__ = ()
+
+    def __getnewargs__(self):
+        # copy and pickle rebuild tuple subclasses from these arguments
+        return tuple(self)
 
     def __new__(cls, code, context):
         return tuple.__new__(cls, (code, context))
@@ -595,6 +607,10 @@ class DataMessage(tuple):
 
     __slots__ = ()
 
+    def __getnewargs__(self):
+        # copy and pickle rebuild tuple subclasses from these arguments
+        return tuple(self)
+
     def __new__(cls, topic, value):
         return tuple.__new__(cls, (topic, value))
 
@@ -606,6 +622,10 @@ class Event(tuple):
     """A Zeek event: name, argument list and the optional metadata vector."""
 
     __slots__ = ()
+
+    def __getnewargs__(self):
+        # copy and pickle rebuild tuple subclasses from these arguments
+        return tuple(self)
 
     def __new__(cls, name, args, metadata=None):
         return tuple.__new__(cls, (name, list(args), metadata))

@@ -41,6 +41,7 @@ attributes:
   action:
     support: full
     description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
+    details: The action plugin reads I(src) on the Ansible control node.
 options:
   config:
     description:
