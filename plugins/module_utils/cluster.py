@@ -222,10 +222,10 @@ class Instance(object):
     def key(self):
         return (self.name, self.host, self.port)
 
-    def copy(self, **changes):
+    def copy(self, **updates):
         new = Instance.__new__(Instance)
         new.name, new.host, new.port = self.name, self.host, self.port
-        for attr, value in changes.items():
+        for attr, value in updates.items():
             setattr(new, attr, value)
         return new
 
@@ -272,15 +272,15 @@ class Node(object):
                 self.options, self.interface, self.cpu_affinity,
                 tuple(sorted(self.env.items())) if self.env else (), self.metrics_port)
 
-    def copy(self, **changes):
-        """A copy (env and scripts copied too) with ``changes`` applied."""
+    def copy(self, **updates):
+        """A copy (env and scripts copied too) with ``updates`` applied."""
         new = Node.__new__(Node)
         new.name, new.instance, new.role = self.name, self.instance, self.role
         new.port, new.metrics_port, new.interface = self.port, self.metrics_port, self.interface
         new.cpu_affinity, new.options = self.cpu_affinity, self.options
         new.env = dict(self.env)
         new.scripts = None if self.scripts is None else list(self.scripts)
-        for attr, value in changes.items():
+        for attr, value in updates.items():
             setattr(new, attr, value)
         return new
 
@@ -513,8 +513,8 @@ def _schema_message(data, error):
 
     if error.validator == "required":
         missing = [r for r in error.validator_value if r not in value]
-        text = "missing required field%s %s" % ("s" if len(missing) > 1 else "",
-                                                 ", ".join(_q(m) for m in missing))
+        text = "missing required field%s %s" % (
+            "s" if len(missing) > 1 else "", ", ".join(_q(m) for m in missing))
         if kind == "node" and "role" in missing and "type" in value:
             text += " (write role: instead of type:)"
         return _field_msg(where, field, text)
@@ -527,8 +527,8 @@ def _schema_message(data, error):
                                     "unknown field%s; known fields: %s" % (hint, ", ".join(known))))
         return "; ".join(texts)
     if leaf == "role" and len(rest) == 1:
-        return _field_msg(where, field, "%s is not one of %s%s" % (_q(value), _ROLE_WORDS,
-                                                                    _suggest(value, ROLES, lower=True)))
+        return _field_msg(where, field, "%s is not one of %s%s" % (
+            _q(value), _ROLE_WORDS, _suggest(value, ROLES, lower=True)))
     if leaf in ("port", "metrics_port") and len(rest) == 1:
         return _field_msg(where, field, _port_problem(leaf, value))
     if leaf == "cpu_affinity" and len(rest) == 1:

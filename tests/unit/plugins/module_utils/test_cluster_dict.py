@@ -212,8 +212,8 @@ def test_forced_schema_check_reports_the_same():
 
 def test_error_is_a_value_error_with_all_messages():
     with pytest.raises(ValueError) as info:
-        from_dict({"nodes": [{"name": "a", "role": "x", "instance": "i"}, {"name": "b", "role": "y",
-                                                                            "instance": "i"}]})
+        from_dict({"nodes": [{"name": "a", "role": "x", "instance": "i"},
+                             {"name": "b", "role": "y", "instance": "i"}]})
     assert str(info.value).count("is not one of") == 2
     assert ClusterConfigError("one").messages == ["one"]
 

@@ -243,3 +243,19 @@ def test_conversion_refuses_everything_the_schema_refuses(doc):
         except ClusterConfigError as err:
             assert err.messages
             assert all(m in err.messages for m in schema_says)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=string.printable + "\"\"''  \\é\x0b\x1f", max_size=16))
+def test_fast_word_splitting_equals_shlex(text_value):
+    # from_ini splits scripts and env like zeek-client (shlex) but skips shlex when it can
+    import shlex
+    try:
+        expected = shlex.split(text_value)
+    except ValueError:
+        expected = ValueError
+    try:
+        got = cluster._shell_split(text_value)  # pylint: disable=protected-access
+    except ValueError:
+        got = ValueError
+    assert got == expected
