@@ -489,14 +489,16 @@ def _dec_set(data):
     return Set(_dec_elements(data, "set"))
 
 
+_TABLE_ENTRY_SHAPE = 'table entries must be {"key": ..., "value": ...} objects'
+
+
 def _dec_table(data):
     if not isinstance(data, list):
         raise BrokerJSONError("table data must be a JSON array of {key, value} objects, got %s" % _show(data))
     out = Table()
     for index, entry in enumerate(data):
         if not isinstance(entry, dict) or "key" not in entry or "value" not in entry:
-            raise BrokerJSONError("table entries must be {\"key\": ..., \"value\": ...} objects",
-                                  "$.data[%d]" % index)
+            raise BrokerJSONError(_TABLE_ENTRY_SHAPE, "$.data[%d]" % index)
         try:
             key = from_json(entry["key"])
         except BrokerJSONError as err:
