@@ -22,6 +22,16 @@ between "what the user wrote" and "what goes on the wire":
   messages, sorted the way the controller sorts them;
 * ``lint(config)``: what the controller accepts silently but users get wrong.
 
+A module's check mode in three calls::
+
+    want = from_dict(params["config"], default_instance=...)   # ClusterConfigError
+    errors = validate(want) + [f.message for f in lint(want) if f.severity == "error"]
+    result = compare(want, from_wire(deployed), with_diff=module._diff)
+
+Stage with a fresh id (``want.id = None``; ``to_wire`` then makes one): agents
+skip a configuration whose id they already run, so re-staging an id taken from
+``get-config`` output would deploy nothing.
+
 Design decisions
 ----------------
 
@@ -73,7 +83,13 @@ in ``[instances]`` must be a number 1-65535 (zeek-client keeps any text and
 fails later); an instance host that is not an IP gives an error message instead
 of a traceback; the metrics port range message names the metrics port (zeek-
 client's prints the Broker port); parse errors are all collected, not just
-the first. IPv6 hosts are printed in canonical form.
+the first. IPv6 hosts are printed in canonical form. ``to_wire`` sends an
+empty ``scripts`` list as none (zeek-client would send an empty vector).
+
+Speed: 10,000 nodes validate, normalise and compare in about 0.2 s (0.3 s with
+the diff text); the dict form skips jsonschema when the document is valid (a
+full jsonschema pass alone costs ~0.6 s there) and uses it to word the messages
+when it is not; ``from_ini`` avoids shlex for plain values.
 """
 
 from __future__ import annotations
@@ -1482,7 +1498,10 @@ def validate(config, controller_broker_port=2150, auto_assign_broker_ports=True)
     """The errors the controller would answer ``stage_configuration`` with, in
     its words and its order (sorted by strcmp); an empty list when it would
     accept the configuration. ``controller_broker_port`` is the controller's
-    Broker port (not its WebSocket port)."""
+    Broker port (not its WebSocket port): a number, or text like ``2150/tcp``
+    (the form of ``ZEEK_CONTROLLER_PORT``)."""
+    if isinstance(controller_broker_port, str):
+        controller_broker_port = int(controller_broker_port.strip().split("/", 1)[0])
     # The record sets collapse identical records before the controller sees them.
     instances = _set_of(config.instances)
     nodes = _set_of(config.nodes)

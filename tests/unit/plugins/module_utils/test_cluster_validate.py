@@ -39,6 +39,8 @@ def test_conflict_node_controller_port():
     assert validate(cfg) == ["node 'manager' port 2150/tcp conflicts with controller port"]
     # the Broker port, not the WebSocket port, and configurable
     assert validate(cfg, controller_broker_port=2151) == []
+    assert validate(cfg, controller_broker_port="2150/tcp") == validate(cfg)
+    assert validate(cfg, controller_broker_port="2151") == []
     cfg.nodes[0].port = 2149
     assert validate(cfg) == []
 
