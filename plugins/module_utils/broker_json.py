@@ -38,7 +38,7 @@ __all__ = [
     "BrokerJSONError", "Count", "Integer", "Real", "Timespan", "Timestamp",
     "Enum", "Address", "Subnet", "Port", "Vector", "Set", "Table",
     "to_json", "from_json", "dumps", "loads",
-    "Event", "make_event", "as_event",
+    "Event", "make_event", "as_event", "to_plain",
     "Ack", "ErrorFrame", "DataMessage", "handshake", "data_message", "decode_frame",
     "parse_type", "parse_version", "Record", "Field",
     "OPTION", "INSTANCE", "NODE", "CONFIGURATION", "NODE_STATUS", "RESULT", "NODE_OUTPUTS",
@@ -665,6 +665,41 @@ def as_event(value):
     if body[0].__class__ is not str or not isinstance(body[1], Vector):
         return None
     return Event(body[0], body[1], body[2] if len(body) == 3 else None)
+
+
+def to_plain(value):
+    """Typed value -> plain JSON-able data, for returning received values.
+
+    Count/Integer -> int, Real -> float, Timespan -> seconds (float),
+    Timestamp -> its ISO text, Port -> "80/tcp", Enum/Address/Subnet -> str,
+    Vector/Set -> list, Table -> dict when every key is a str or int, else a
+    list of [key, value] pairs. None, bool and str stay as they are.
+    """
+    cls = value.__class__
+    if value is None or cls is bool or cls is str:
+        return value
+    if cls is Timespan:
+        return value / 1e9
+    if cls is Port:
+        return str(value)
+    if cls is Table:
+        pairs = [(to_plain(key), to_plain(item)) for key, item in value]
+        if all(key.__class__ in (str, int) for key, _item in pairs):
+            return dict(pairs)
+        return [[key, item] for key, item in pairs]
+    if isinstance(value, (Vector, Set, list, tuple, set, frozenset)):
+        return [to_plain(item) for item in value]
+    if isinstance(value, dict):
+        return dict((key, to_plain(item)) for key, item in value.items())
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, str):
+        return str(value)
+    raise BrokerJSONError("cannot turn a Python %s into plain data" % type(value).__name__)
 
 
 def handshake(topics):
