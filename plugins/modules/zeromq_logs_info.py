@@ -24,7 +24,7 @@ description:
   - Start the module before Zeek writes the records, because ZeroMQ drops messages published
     while no subscriber is connected. Records arriving after the module returns are lost.
 author:
-  - netsec.zeek maintainers
+  - netsec.zeek maintainers (@netsec-zeek)
 requirements:
   - pyzmq >= 17 on the managed node
 options:

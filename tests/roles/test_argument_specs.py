@@ -32,7 +32,7 @@ def test_defaults_and_argument_specs_agree(role):
 @pytest.mark.parametrize("role", sorted(ROLES))
 def test_tasks_use_only_prefixed_variables(role):
     # Registered and set_fact variables are internal: "__<prefix>...".
-    for dirpath, _, files in os.walk(os.path.join(helpers.REPO_ROOT, "roles", role, "tasks")):
+    for dirpath, unused_dirs, files in os.walk(os.path.join(helpers.REPO_ROOT, "roles", role, "tasks")):
         for name in files:
             with open(os.path.join(dirpath, name), encoding="utf-8") as handle:
                 tasks = yaml.safe_load(handle) or []
@@ -51,7 +51,7 @@ def _walk(tasks):
 
 
 def test_a_wrong_type_is_rejected_by_the_argument_specs(tmp_path):
-    rc, out, _ = helpers.run_playbook(
+    rc, out, unused_recap = helpers.run_playbook(
         os.path.join(helpers.REPO_ROOT, "tests/roles/playbooks/install.yml"),
         extra_vars={"zeek_install_method": "tarball"}, check=True)
     assert rc != 0

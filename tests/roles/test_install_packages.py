@@ -142,6 +142,6 @@ def test_installs_from_the_signed_repository_and_is_idempotent(runs, repo):
 
 def test_a_package_of_another_version_line_is_refused(runs, repo):
     # The repository's package says 8.0.10; asking for 8.2 must fail at the version assert.
-    rc, out, _ = helpers.run_playbook(PLAYBOOK, extra_vars=dict(_vars(repo), zeek_install_version="8.2"))
+    rc, out, unused_recap = helpers.run_playbook(PLAYBOOK, extra_vars=dict(_vars(repo), zeek_install_version="8.2"))
     assert rc != 0
     assert "reports version 8.0.10, but zeek_install_version is 8.2" in out

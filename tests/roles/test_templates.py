@@ -287,9 +287,9 @@ def test_systemd_analyze_verify_catches_a_broken_unit(matrix, tmp_path):
     text = _read(os.path.join(host["root"], "units", "zeek-agent.service"))
     typo = tmp_path / "zeek-typo.service"
     typo.write_text(text.replace("Restart=on-failure", "Restartt=on-failure"))
-    rc, messages, _ = _verify(str(typo))
+    rc, messages, unused_out = _verify(str(typo))
     assert rc != 0 or messages
     missing = tmp_path / "zeek-missing.service"
     missing.write_text(re.sub(r"ExecStart=\S+", "ExecStart=/nonexistent/bin/zeek", text))
-    rc, messages, _ = _verify(str(missing))
+    rc, messages, unused_out = _verify(str(missing))
     assert rc != 0 or messages

@@ -68,7 +68,7 @@ def publisher():
 
 def _run(tmp_path, endpoint, paths, count, timeout):
     output = tmp_path / "result.json"
-    rc, out, _ = helpers.run_playbook(PLAYBOOK, extra_vars={
+    rc, out, unused_recap = helpers.run_playbook(PLAYBOOK, extra_vars={
         "test_endpoint": endpoint, "test_paths": paths, "test_count": count,
         "test_timeout": timeout, "test_output": str(output)})
     result = json.loads(output.read_text()) if output.exists() else None
@@ -103,7 +103,7 @@ def test_times_out_naming_what_arrived(tmp_path, publisher):
 def test_check_mode_receives_too(tmp_path, publisher):
     # The module only reads, so it supports check mode fully.
     output = tmp_path / "check.json"
-    rc, out, _ = helpers.run_playbook(PLAYBOOK, check=True, extra_vars={
+    rc, out, unused_recap = helpers.run_playbook(PLAYBOOK, check=True, extra_vars={
         "test_endpoint": publisher.endpoint, "test_paths": ["http"], "test_count": 1,
         "test_timeout": 30, "test_output": str(output)})
     assert rc == 0, helpers.failures(out)
