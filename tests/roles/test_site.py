@@ -1,0 +1,56 @@
+"""playbooks/site.yml end to end: both roles on a stand-in prefix, then the cluster deploy
+through netsec.zeek.cluster_config against the controller emulator (the project's
+emulator of the Management Framework controller, tests/emulator_process.py), twice.
+
+systemd does not run here, so zeek_management_manage_service is false and the emulator
+plays the controller the units would start.
+"""
+import os
+import sys
+
+import helpers
+import standins
+
+sys.path.insert(0, os.path.join(helpers.REPO_ROOT, "tests"))
+from emulator_process import EmulatorProcess  # noqa: E402  pylint: disable=wrong-import-position
+
+SITE = os.path.join(helpers.REPO_ROOT, "playbooks", "site.yml")
+
+
+def test_site_installs_runs_and_deploys_the_quickstart_cluster_once(tmp_path):
+    prefix = standins.make_prefix(str(tmp_path / "prefix"), "8.2.2")
+    with EmulatorProcess("--interfaces", "lo", "--node-start-delay", "0.1", agents=["agent-localhost"]) as emu:
+        extra = {
+            "zeek_site_hosts": "localhost",
+            "ansible_become": False,  # the test runs as root; no sudo on CI machines
+            "zeek_site_install_websockets": False,  # the venv has websockets
+            "zeek_site_controller_port": emu.port,
+            "zeek_install_method": "existing",
+            "zeek_install_prefix": prefix,
+            "zeek_install_version": "8.2",
+            "zeek_install_manage_user": False,
+            "zeek_install_capabilities": [],
+            "zeek_install_zkg_sources": {},
+            "zeek_install_zeromq_writer_build_packages": {},
+            "zeek_management_prefix": prefix,
+            "zeek_management_user": "root",
+            "zeek_management_group": "root",
+            "zeek_management_manage_service": False,
+            "zeek_management_unit_dir": str(tmp_path / "units"),
+            "zeek_management_config_dir": str(tmp_path / "etc"),
+            "zeek_management_state_dir": str(tmp_path / "state"),
+            "zeek_management_spool_dir": str(tmp_path / "spool"),
+            "zeek_management_log_dir": str(tmp_path / "logs"),
+        }
+        rc, out, recap = helpers.run_playbook(SITE, extra_vars=extra)
+        assert rc == 0, helpers.failures(out)
+        assert recap["localhost"]["changed"] > 0
+        sent = [r.name for r in emu.requests() if r.name in ("stage_configuration_request", "deploy_request")]
+        assert sent == ["stage_configuration_request", "deploy_request"]
+        assert "TASK [Deploy the cluster]" in out
+
+        rc, out, recap = helpers.run_playbook(SITE, extra_vars=extra)
+        assert rc == 0, helpers.failures(out)
+        assert recap["localhost"]["changed"] == 0, [line for line in out.splitlines() if line.startswith("changed:")]
+        sent = [r.name for r in emu.requests() if r.name in ("stage_configuration_request", "deploy_request")]
+        assert sent == ["stage_configuration_request", "deploy_request"]  # nothing new the second time
