@@ -101,7 +101,9 @@ def config_id(want, force=False):
     deploy gets a fresh id, because agents restart nodes only for a new id."""
     if force:
         return str(uuid.uuid4())
-    wire = json.dumps(to_json(cluster.to_wire(cluster.normalize(want))), sort_keys=True)
+    canonical = cluster.normalize(want)
+    canonical.id = "content"  # without an id to_wire would fill in a random one
+    wire = json.dumps(to_json(cluster.to_wire(canonical)), sort_keys=True)
     return "netsec-" + hashlib.sha256(wire.encode("utf-8")).hexdigest()[:32]
 
 

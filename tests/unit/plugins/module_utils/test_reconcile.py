@@ -1,0 +1,90 @@
+"""The pure half of cluster_config: parsing, pre-flight, ids, plans and summaries."""
+import pytest
+
+from ansible_collections.netsec.zeek.plugins.module_utils import cluster, reconcile
+
+NODES = [{"name": "manager", "role": "manager"}, {"name": "worker-01", "role": "worker", "interface": "eth0"}]
+
+
+def test_config_id_follows_the_content_not_the_order():
+    one, _ = reconcile.desired({"nodes": NODES}, default_instance="agent-a")
+    two, _ = reconcile.desired({"nodes": list(reversed(NODES))}, default_instance="agent-a")
+    other, _ = reconcile.desired({"nodes": NODES[:1]}, default_instance="agent-a")
+    assert reconcile.config_id(one) == reconcile.config_id(two)
+    assert reconcile.config_id(one).startswith("netsec-") and len(reconcile.config_id(one)) == 39
+    assert reconcile.config_id(one) != reconcile.config_id(other)
+    assert reconcile.config_id(one, force=True) != reconcile.config_id(one, force=True)
+
+
+def test_nodes_without_instance_take_the_only_agent():
+    want, _ = reconcile.desired({"nodes": NODES})
+    assert reconcile.needs_default_instance(want)
+    reconcile.resolve_default_instance(want, [{"name": "agent-box", "host": "127.0.0.1"}])
+    assert not reconcile.needs_default_instance(want)
+    assert [n.instance for n in want.nodes] == ["agent-box", "agent-box"]
+    assert [i.name for i in want.instances] == ["agent-box"]
+
+
+@pytest.mark.parametrize("agents, words", [
+    ([], "the controller has no agent connected"),
+    ([{"name": "a"}, {"name": "b"}], "the controller has 2 agents connected (a, b)"),
+])
+def test_ambiguous_default_instance_asks_for_the_option(agents, words):
+    want, _ = reconcile.desired({"nodes": NODES})
+    with pytest.raises(reconcile.PreflightError) as err:
+        reconcile.resolve_default_instance(want, agents)
+    assert words in str(err.value) and "set default_instance" in str(err.value)
+
+
+def test_ini_content_and_parse_errors():
+    want, warnings = reconcile.desired(content="[manager]\nrole = manager\ncolour = red\n", default_instance="agent-a")
+    assert want.nodes[0].instance == "agent-a" and warnings
+    with pytest.raises(reconcile.PreflightError) as err:
+        reconcile.desired(content="[manager]\nrole = boss\n", default_instance="agent-a")
+    assert any("boss" in e for e in err.value.errors)
+
+
+def test_preflight_lint_modes():
+    lax, _ = reconcile.desired({"nodes": [{"name": "manager", "role": "manager"},
+                                          {"name": "worker-01", "role": "worker"}]}, default_instance="agent-a")
+    with pytest.raises(reconcile.PreflightError) as err:
+        reconcile.preflight(lax, lint="error")
+    assert any("worker-01" in e and "interface" in e for e in err.value.errors)
+    warnings = reconcile.preflight(lax, lint="warn")
+    assert any("worker-01" in w for w in warnings)
+    assert reconcile.preflight(lax, lint="ignore") == []
+
+
+def test_preflight_reports_the_controllers_messages_first_and_sorted():
+    bad, _ = reconcile.desired({"nodes": [
+        {"name": "manager", "role": "manager", "port": 2150, "instance": "agent-a"},
+        {"name": "logger", "role": "logger", "port": 2150, "instance": "agent-a"}]})
+    with pytest.raises(reconcile.PreflightError) as err:
+        reconcile.preflight(bad, lint="ignore")
+    assert err.value.errors == [
+        "multiple nodes on instance 'agent-a' using port 2150/tcp",
+        "node 'logger' port 2150/tcp conflicts with controller port",
+        "node 'manager' port 2150/tcp conflicts with controller port",
+    ]
+
+
+def test_plan_is_forced_and_first_deploys_change():
+    want, _ = reconcile.desired({"nodes": NODES}, default_instance="agent-a")
+    assert reconcile.plan(want, None)["changed"] is True
+    same = cluster.from_dict(cluster.to_dict(want))
+    assert reconcile.plan(want, same)["changed"] is False
+    assert reconcile.plan(want, same, force=True)["changed"] is True
+    assert reconcile.plan(want, same, state="staged")["diff"]["before_header"].startswith("staged configuration")
+
+
+def test_failed_nodes_summary_names_nodes_and_last_stderr_line():
+    outcome = {"nodes": {
+        "worker-02": {"instance": "agent-a", "success": False, "stdout": "", "stderr": "warning\nfatal error: eth9"},
+        "worker-01": {"instance": "agent-a", "success": True},
+        "logger": {"instance": "agent-a", "success": False}},
+        "errors": ["request timed out"]}
+    assert reconcile.failed_nodes_summary(outcome) == [
+        "logger on agent-a: did not check in with its agent",
+        "worker-02 on agent-a: fatal error: eth9",
+        "request timed out",
+    ]
