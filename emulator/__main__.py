@@ -14,10 +14,12 @@ import signal
 import socket
 import sys
 
-from plugins.module_utils.broker_json import Port
+from plugins.module_utils.broker_json import Port, parse_type
 
 from .agents import Agent, PidAllocator
+from .cluster_ws import Cluster, parse_listen
 from .controller import Controller
+from .identifiers import declare_site_option
 from .server import EmulatorServer, RequestLog
 from .state import StateStore
 
@@ -91,9 +93,24 @@ def build_parser():
     add("--tls", action="store_true", help="8.0 only: Broker's anonymous TLS (no certificate)")
     add("--tls-cert", help="TLS certificate (PEM): wss with a certificate")
     add("--tls-key", help="TLS private key (PEM)")
+    add("--cluster-websocket", metavar="HOST:PORT", type=cluster_listen,
+        help="keep a cluster WebSocket listener (as on the manager) up at HOST:PORT for the emulator's whole life; "
+             "without it, one runs while a deployed manager loads policy/frameworks/cluster/websocket/server "
+             "or a websocket.zeek script")
+    add("--site-option", nargs=3, action="append", metavar=("NAME", "TYPE", "DEFAULT_JSON"), default=[],
+        help="an option a site script declares, seeded on every node (DEFAULT_JSON as Zeek's to_json "
+             "renders it), e.g. --site-option MySite::ports 'set[port]' '[]'; repeatable")
     add("--log-file", help="append the log here instead of stderr")
     add("--ready-file", help="write the WebSocket URL here once listening")
     return parser
+
+
+def cluster_listen(text):
+    try:
+        parse_listen(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err))
+    return text
 
 
 def make_agents(options, loop, pids):
@@ -124,10 +141,19 @@ async def run(options):
     options.controller_port = Port(options.controller_broker_port, "tcp")
     controller = Controller(loop, options, server.publish_event, log, StateStore(options.state_dir))
     server.controller = controller
+    for name, zeek_type, default in options.site_option:
+        try:
+            parse_type(zeek_type)
+            declare_site_option(name, zeek_type, default)
+        except ValueError as err:  # BrokerJSONError and JSON errors alike
+            raise SystemExit("emulator: --site-option %s: %s" % (name, err))
+    cluster = Cluster(loop, options, log, controller)
     pids = PidAllocator()
     for agent in make_agents(options, loop, pids):
+        agent.cluster = cluster
         controller.add_agent(agent)
     controller.start()
+    cluster.start()
 
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -148,6 +174,7 @@ async def run(options):
         sys.stdout.flush()
 
     await server.run(ready, stop)
+    await cluster.shutdown()
     log.info("stopped")
 
 

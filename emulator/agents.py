@@ -53,6 +53,7 @@ class SupervisedNode(object):
         self.pid = None
         self.outputs = None  # (stdout, stderr) once the Supervisor captured any
         self.identifiers = IdentifierTable(self)
+        self.started_at = None  # loop time of the last hello
         self._timer = None
 
     @property
@@ -77,9 +78,15 @@ class SupervisedNode(object):
             self.outputs = ("", PCAP_ERROR % self.config["interface"])
             return
         self.state = RUNNING
+        self.started_at = self.agent.loop.time()
+        if self.agent.cluster is not None:
+            self.agent.cluster.node_up(self)
         self.agent.notify_node_hello(self)
 
     def cancel(self):
+        """The process goes away (restart or destroy): its WebSocket listener too."""
+        if self.agent.cluster is not None:
+            self.agent.cluster.node_down(self)
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -120,6 +127,7 @@ class Agent(object):
         self.config_id = None
         self.nodes = {}  # g_nodes: name -> SupervisedNode
         self.pending = None  # the pending deploy request
+        self.cluster = None  # cluster_ws.Cluster: WebSocket listener hooks
 
     # -- helpers -----------------------------------------------------------
 

@@ -141,9 +141,9 @@ def freeze(value):
     return value
 
 
-def convert_event_args(name, args, version):
+def convert_event_args(name, args, version, signatures=None):
     """The plain arguments of a known event; raises ConversionError, MissingField, KeyError."""
-    types = SIGNATURES[name]
+    types = (SIGNATURES if signatures is None else signatures)[name]
     if len(args) != len(types):
         raise ConversionError("%s: arg_types.size()=%d and args.size()=%d" % (name, len(types), len(args)))
     return [convert(arg, ztype, version) for arg, ztype in zip(args, types)]

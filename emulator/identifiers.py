@@ -69,6 +69,11 @@ def _port(number, proto="tcp"):
     return {"port": number, "proto": proto}
 
 
+def to_json_key(value):
+    """A non-string table key as Zeek's to_json writes it: the key's own compact JSON text."""
+    return json.dumps(value, separators=(",", ":"))
+
+
 def _rotation_interval(node):
     # base/frameworks/cluster/nodes/logger.zeek: 1 hrs; manager/proxy/worker: 24 hrs.
     return render_interval(_HOUR if node.role == "LOGGER" else _DAY)
@@ -130,8 +135,36 @@ DEFAULTS = {
     "SSL::max_ssl_history_length": ("count", OPTION, 100),
     "SSL::disable_analyzer_after_detection": ("bool", OPTION, True),
     "Conn::default_extract": ("bool", OPTION, False),
+    "Conn::port_inactivity_timeouts": ("table[port] of interval", OPTION, {
+        to_json_key(_port(n)): render_interval(_HOUR) for n in (21, 22, 23, 513)}),
     "Files::enable_reassembler": ("bool", OPTION, True),
+    "HTTP::proxy_headers": ("set[string]", OPTION, [
+        "FORWARDED", "X-FORWARDED-FOR", "X-FORWARDED-FROM", "CLIENT-IP", "VIA", "XROXY-CONNECTION",
+        "PROXY-CONNECTION"]),
+    # base/init-bare.zeek (module Weird and globals)
+    "Weird::sampling_threshold": ("count", OPTION, 25),
+    "Weird::sampling_rate": ("count", OPTION, 1000),
+    "Weird::sampling_whitelist": ("set[string]", OPTION, []),
+    "default_file_timeout_interval": ("interval", OPTION, render_interval(2 * _MIN)),
+    "udp_content_ports": ("set[port]", OPTION, []),
+    # base/files/x509/certificate-event-cache.zeek
+    "X509::caching_required_encounters": ("count", OPTION, 10),
+    "X509::caching_required_encounters_interval": ("interval", OPTION, render_interval(62)),
+    # base/frameworks/netcontrol/types.zeek, logging/main.zeek
+    "NetControl::default_priority": ("int", OPTION, 0),
+    "Log::default_rotation_postprocessor_cmd_env": ("table[string] of string", OPTION, {}),
+    # policy/misc/capture-loss.zeek (loaded by the default site/local.zeek)
+    "CaptureLoss::too_much_loss": ("double", OPTION, 0.1),
 }
+
+# Options that site scripts declare (``option MySite::x: T = ...;``), added with
+# ``--site-option NAME TYPE DEFAULT_JSON``: name -> (type, OPTION, default).
+SITE_OPTIONS = {}
+
+
+def declare_site_option(name, zeek_type, default_json):
+    """Seed an extra ``option`` on every node started from now on."""
+    SITE_OPTIONS[name] = (zeek_type, OPTION, json.loads(default_json))
 
 # Names that exist but are types, not values: lookup_ID gives "<no ID value>".
 TYPE_NAMES = frozenset([
@@ -156,7 +189,9 @@ class IdentifierTable(object):
         self._values = {}
         self._types = {}
         self._kinds = {}
-        for name, (ztype, kind, default) in DEFAULTS.items():
+        seeds = dict(DEFAULTS)
+        seeds.update(SITE_OPTIONS)
+        for name, (ztype, kind, default) in seeds.items():
             value = default(node) if callable(default) else default
             self._values[name] = to_json_text(value)
             self._types[name] = ztype

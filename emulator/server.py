@@ -143,6 +143,12 @@ def make_ssl_context(options):
 
 
 class EmulatorServer(object):
+    # What this endpoint's Zeek process declares and subscribes to; the
+    # cluster listener (cluster_ws.py) replaces both.
+    signatures = events.SIGNATURES
+    subscriptions = CONTROLLER_SUBSCRIPTIONS
+    log_prefix = ""
+
     def __init__(self, options, log):
         self.options = options
         self.profile = PROFILES[options.zeek_version]
@@ -181,7 +187,7 @@ class EmulatorServer(object):
         client.writer = asyncio.ensure_future(client.write_loop())
         self.clients[number] = client
         peer = ws.remote_address[0] if ws.remote_address else "?"
-        self.log.line("connect client=%d peer=%s path=%s" % (number, peer, ws.request.path))
+        self.log.line("%sconnect client=%d peer=%s path=%s" % (self.log_prefix, number, peer, ws.request.path))
         try:
             if not self.profile.broker_style and not await self._check_open(client):
                 await self._drain(ws)
@@ -198,7 +204,7 @@ class EmulatorServer(object):
                 await asyncio.wait_for(client.writer, 2)
             except (asyncio.TimeoutError, Exception):
                 client.writer.cancel()
-            self.log.line("disconnect client=%d" % number)
+            self.log.line("%sdisconnect client=%d" % (self.log_prefix, number))
 
     async def _check_open(self, client):
         ws = client.ws
@@ -295,15 +301,15 @@ class EmulatorServer(object):
             self._error(client, "failed to decode JSON object")
             return
         event = bj.as_event(value)
-        if event is None or event.name not in events.SIGNATURES:
+        if event is None or event.name not in self.signatures:
             self._error(client, "failed to create Zeek event")
             if event is not None:
-                self.log.warning("client=%d unknown event %s" % (client.number, event.name))
+                self.log.warning("%sclient=%d unknown event %s" % (self.log_prefix, client.number, event.name))
             return
         try:
-            args = events.convert_event_args(event.name, event.args, "8.2")
+            args = events.convert_event_args(event.name, event.args, "8.2", self.signatures)
         except events.ConversionError as err:
-            self.log.warning("client=%d Unserialize error %s" % (client.number, err))
+            self.log.warning("%sclient=%d Unserialize error %s" % (self.log_prefix, client.number, err))
             self._error(client, "failed to create Zeek event")
             return
         except events.MissingField as err:
@@ -334,21 +340,22 @@ class EmulatorServer(object):
             self._error(client, "input #%d contained invalid data" % number)
             return
         self._forward(client, topic, value)
-        if not topic.startswith(CONTROLLER_SUBSCRIPTIONS):
+        if not self.subscribed(topic):
             return
         # Zeek converts the Broker event; every problem is a reporter warning only.
         event = bj.as_event(value)
         if event is None:
-            self.log.warning("client=%d dropped a non-event message" % client.number)
+            self.log.warning("%sclient=%d dropped a non-event message" % (self.log_prefix, client.number))
             return
-        if event.name not in events.SIGNATURES:
-            self.log.warning("client=%d no handler for event '%s', dropped" % (client.number, event.name))
+        if event.name not in self.signatures:
+            self.log.warning("%sclient=%d no handler for event '%s', dropped"
+                             % (self.log_prefix, client.number, event.name))
             return
         try:
-            args = events.convert_event_args(event.name, event.args, "8.0")
+            args = events.convert_event_args(event.name, event.args, "8.0", self.signatures)
         except events.ConversionError as err:
-            self.log.warning("client=%d failed to convert remote event '%s': %s, dropped"
-                             % (client.number, event.name, err))
+            self.log.warning("%sclient=%d failed to convert remote event '%s': %s, dropped"
+                             % (self.log_prefix, client.number, event.name, err))
             return
         except events.MissingField as err:
             args = err
@@ -357,8 +364,12 @@ class EmulatorServer(object):
     def _forward(self, client, topic, value):
         self.broadcast(topic, json.dumps(bj.data_message(topic, value)), exclude=client)
 
+    def subscribed(self, topic):
+        """Whether this endpoint's Zeek process receives messages on ``topic``."""
+        return topic.startswith(tuple(self.subscriptions))
+
     def _deliver(self, client, topic, name, args):
-        if not topic.startswith(CONTROLLER_SUBSCRIPTIONS):
+        if not self.subscribed(topic):
             return
         short = name.rsplit("::", 1)[-1]
         if not short.endswith("_request") and short != "notify_agents_ready":
