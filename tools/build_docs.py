@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Module reference pages in docs/modules/, generated from the modules' own documentation.
 
     .venv/bin/python tools/build_docs.py           # regenerate docs/modules/ (commit the result)
@@ -83,7 +82,7 @@ def ansible_doc(*args):
 def load_docs():
     """{short name: ansible-doc's JSON for it}; fails when a module's documentation does not load."""
     names = module_files()
-    listed, _ = ansible_doc("--list", COLLECTION)
+    listed = ansible_doc("--list", COLLECTION)[0]
     unlisted = [name for name in names if "%s.%s" % (COLLECTION, name) not in listed]
     if unlisted:
         raise DocsError("ansible-doc does not list %s: is the collection at %s, and do these modules' "
@@ -248,8 +247,8 @@ def return_rows(renderer, returns, prefix=""):
         details = [renderer.cell(spec.get("description"))]
         if "sample" in spec:
             details.append("Sample: %s" % code(spec["sample"]))
-        rows.append("| %s | %s | %s | %s |" % (name, type_text(spec), renderer.cell(spec.get("returned", "")),
-                                                "<br>".join(details)))
+        returned = renderer.cell(spec.get("returned", ""))
+        rows.append("| %s | %s | %s | %s |" % (name, type_text(spec), returned, "<br>".join(details)))
         if spec.get("contains"):
             rows.extend(return_rows(renderer, spec["contains"], path + "/"))
     return rows
@@ -340,9 +339,8 @@ def render_index(docs):
         "|---|---|",
     ]
     for name in sorted(docs):
-        renderer = Renderer(name, docs)
-        out.append("| [%s.%s](%s.md) | %s |" % (COLLECTION, name, name,
-                                                 renderer.cell(docs[name]["doc"].get("short_description", ""))))
+        summary = Renderer(name, docs).cell(docs[name]["doc"].get("short_description", ""))
+        out.append("| [%s.%s](%s.md) | %s |" % (COLLECTION, name, name, summary))
     out += ["", "Modules that talk to the controller are in the action group `group/netsec.zeek.controller`, "
             "so `module_defaults` can set the connection once per play; see "
             "[getting started](../getting-started.md). The roles are described in [roles](../roles.md)."]

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """`make demo`: run playbooks/demo.yml against the controller emulator.
 
 Starts the emulator (python -m emulator) on a free loopback port with a
@@ -139,7 +138,7 @@ def run_playbook(port, extra_args):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--keep-running", action="store_true",
                         help="leave the emulator running after the playbook, until Ctrl-C")

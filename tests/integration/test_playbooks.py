@@ -113,8 +113,8 @@ def test_make_demo_end_to_end():
     assert "+interface = eth1" in diff, out
     # Step 4: every node restarted with a new pid, worker-02 started.
     restarted = re.findall(r"^\s*- (\S+)\s+(\d+)\s+(\d+)\s+restarted$", out, re.M)
-    assert sorted(name for name, _, _ in restarted) == ["logger", "manager", "worker-01"], out
-    assert all(old != new for _, old, new in restarted), out
+    assert sorted(row[0] for row in restarted) == ["logger", "manager", "worker-01"], out
+    assert all(old != new for _name, old, new in restarted), out
     assert re.search(r"^\s*- worker-02\s+-\s+\d+\s+new node$", out, re.M), out
     assert "deploy_request 2," in out and "stage_configuration_request 2" in out, out
     assert "Demo passed; the emulator is stopped." in out
