@@ -22,6 +22,7 @@ import argparse
 import difflib
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -363,7 +364,9 @@ def lint():
                           env=environment(), capture_output=True, text=True, check=False, timeout=600)
     if proc.returncode == 0:
         return []
-    lines = [line.replace(path + "/", "") for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
+    # antsibull-docs names files in its own temporary copy of the collection: keep the relative path.
+    lines = [re.sub(r"\S*/ansible_collections/netsec/zeek/", "", line.replace(path + "/", ""))
+             for line in (proc.stdout + proc.stderr).splitlines() if line.strip()]
     return lines or ["antsibull-docs lint-collection-docs failed with exit code %d" % proc.returncode]
 
 
