@@ -114,6 +114,11 @@ notes:
     I(wait=true) to make such runs fail until the nodes run.
   - In check mode, a configuration with nodes that name no instance still asks the controller which
     agent is connected (a read-only request).
+  - For configurations of more than 100 nodes, the echo of the arguments in the result
+    (C(invocation)) shows a summary instead of the whole I(config) or I(content), and an unchanged
+    run returns no I(before) and I(after): moving several copies of a large configuration through
+    Ansible's result handling costs more than the task itself. For such clusters, I(src) (a file)
+    is also faster than I(config) (a variable Ansible has to template).
 seealso:
   - module: netsec.zeek.cluster_config_info
   - module: netsec.zeek.node_restart
@@ -191,14 +196,16 @@ before:
   description:
     - The controller's configuration before the task (deployed, or staged for I(state=staged)),
       null when it had none.
-  returned: unless state is rendered
+    - Not returned when nothing changed, to keep large clusters fast; read it with
+      M(netsec.zeek.cluster_config_info).
+  returned: when changed, and not for state rendered
   type: dict
 after:
   description:
     - After a deployment, the controller's deployed configuration as it reports it, with the ports it
-      assigned and the hosts it filled in. Otherwise (check mode, no change, rendered) the desired
+      assigned and the hosts it filled in. In check mode and for I(state=rendered), the desired
       configuration.
-  returned: always
+  returned: when changed, and for state rendered
   type: dict
 changes:
   description:
@@ -213,7 +220,11 @@ changes:
         interface: [eth0, eth1]
 ini:
   description: The desired configuration as C(zeek-client) C(.ini) text.
-  returned: always
+  returned: when changed, and for state rendered
+  type: str
+current_id:
+  description: The id of the configuration the controller holds (deployed, or staged), null when none.
+  returned: unless state is rendered
   type: str
 wire:
   description: The C(Management::Configuration) record as Broker WebSocket JSON, as it would be sent.
@@ -298,8 +309,13 @@ def run(module):
             deployed = params["state"] == "deployed"
             have = reconcile.current(controller, deployed=deployed)
             plan = reconcile.plan(want, have, params["state"], params["force"])
-            result.update(changed=plan["changed"], changes=plan["changes"], ini=cluster.to_ini(want),
-                          before=None if have is None else cluster.to_dict(have), after=cluster.to_dict(want))
+            result.update(changed=plan["changed"], changes=plan["changes"],
+                          current_id=None if have is None else have.id)
+            if plan["changed"]:
+                result.update(ini=cluster.to_ini(want), before=None if have is None else cluster.to_dict(have),
+                              after=cluster.to_dict(want))
+            if len(want.nodes) > LARGE_CLUSTER:
+                result["invocation"] = {"module_args": summarized_arguments(params, want)}
             if module._diff:
                 result["diff"] = plan["diff"]
             if module.check_mode:
@@ -317,6 +333,21 @@ def run(module):
     except CLIENT_ERRORS as err:
         fail(module, err, **result)
     module.exit_json(**result)
+
+
+LARGE_CLUSTER = 100
+
+
+def summarized_arguments(params, want):
+    """The task's arguments with a large configuration replaced by its size."""
+    shown = dict(params)
+    summary = "(%d nodes, %d instances: not echoed)" % (len(want.nodes), len(want.instances))
+    for key in ("config", "content"):
+        if shown.get(key) is not None:
+            shown[key] = summary
+    if shown.get("client_key_passphrase"):
+        shown["client_key_passphrase"] = "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+    return shown
 
 
 def finish_preflight(module, want, result):

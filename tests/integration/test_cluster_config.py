@@ -152,7 +152,7 @@ def test_check_mode_predicts_the_real_run(play, emulator, label, args, expect_ch
     again = play([{"name": "apply", "netsec.zeek.cluster_config": args}], name="again")
     assert again.returncode == 0, again
     second = again.task("apply")["result"]
-    assert second["changed"] is False, (second["changes"], second["before"], emulator.log_lines()[-30:])
+    assert second["changed"] is False, (second["changes"], second.get("current_id"), emulator.log_lines()[-30:])
     assert stage_and_deploy_requests(emulator) == sent_after_real, "an unchanged run sent a stage or deploy"
 
 
