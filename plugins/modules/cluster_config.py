@@ -116,7 +116,7 @@ notes:
     agent is connected (a read-only request).
   - For configurations of more than 100 nodes, the echo of the arguments in the result
     (C(invocation)) shows a summary instead of the whole I(config) or I(content), and an unchanged
-    run returns no I(before) and I(after): moving several copies of a large configuration through
+    run returns no I(before) and I(after), because moving several copies of a large configuration through
     Ansible's result handling costs more than the task itself. For such clusters, I(src) (a file)
     is also faster than I(config) (a variable Ansible has to template).
 seealso:
