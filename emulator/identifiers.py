@@ -166,6 +166,7 @@ def declare_site_option(name, zeek_type, default_json):
     """Seed an extra ``option`` on every node started from now on."""
     SITE_OPTIONS[name] = (zeek_type, OPTION, json.loads(default_json))
 
+
 # Names that exist but are types, not values: lookup_ID gives "<no ID value>".
 TYPE_NAMES = frozenset([
     "connection", "endpoint", "conn_id", "addr_set", "string_set", "count_set",

@@ -329,8 +329,8 @@ def convert(name, ztype, value):
 
 def _element_hint(ztype):
     if isinstance(ztype, TableType):
-        return " (keys: %s; values: %s)" % (_EXAMPLES.get(_kind(ztype.key), ztype.key.name),
-                                             _EXAMPLES.get(_kind(ztype.value), ztype.value.name))
+        keys = _EXAMPLES.get(_kind(ztype.key), ztype.key.name)
+        return " (keys: %s; values: %s)" % (keys, _EXAMPLES.get(_kind(ztype.value), ztype.value.name))
     return " (each %s)" % _EXAMPLES.get(_kind(ztype.element), ztype.element.name)
 
 

@@ -192,7 +192,7 @@ ERROR_GRACE = 0.5
 def plain_to_broker(value, path):
     """The documented default mapping of plain YAML values."""
     if value is None:
-        raise BrokerJSONError("a Zeek event argument cannot be null; use {type, value}", path)
+        raise BrokerJSONError("a Zeek event argument cannot be null; give its type and value", path)
     if isinstance(value, bool):
         return value
     if isinstance(value, int):
@@ -205,7 +205,7 @@ def plain_to_broker(value, path):
         return Vector(plain_to_broker(item, "%s[%d]" % (path, index)) for index, item in enumerate(value))
     if isinstance(value, dict):
         return Table((str(key), plain_to_broker(item, "%s[%s]" % (path, key))) for key, item in value.items())
-    raise BrokerJSONError("cannot send a %s; use {type, value}" % type(value).__name__, path)
+    raise BrokerJSONError("cannot send a %s; give its type and value" % type(value).__name__, path)
 
 
 def convert_args(args):
@@ -214,7 +214,7 @@ def convert_args(args):
         path = "args[%d]" % index
         if isinstance(arg, dict) and "type" in arg and set(arg) <= {"type", "value"}:
             if "value" not in arg:
-                raise BrokerJSONError("{type, value} needs a value", path)
+                raise BrokerJSONError("an argument with a type needs a value too", path)
             try:
                 out.append(parse_type(arg["type"]).to_broker(arg["value"]))
             except BrokerJSONError as err:

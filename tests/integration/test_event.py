@@ -40,8 +40,8 @@ def listener(tmp_path_factory):
         defaults = {"group/netsec.zeek.controller": {"controller_port": emu.port, "timeout": 10},
                     "group/netsec.zeek.websocket": {"websocket_port": "%d/tcp" % ws_port}}
         play = functools.partial(run_playbook, tmp_path_factory.mktemp("event"), module_defaults=defaults)
-        run = play([{"name": "deploy", "netsec.zeek.cluster_config": {"config": {"nodes": NODES}, "wait": True,
-                                                                       "wait_sleep": 0.2}}], name="deploy")
+        deploy_task = {"config": {"nodes": NODES}, "wait": True, "wait_sleep": 0.2}
+        run = play([{"name": "deploy", "netsec.zeek.cluster_config": deploy_task}], name="deploy")
         assert run.returncode == 0, run
         yield emu, ws_port, play
     finally:

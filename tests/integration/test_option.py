@@ -126,10 +126,8 @@ def test_every_value_type_is_set_read_back_and_idempotent(cluster):
         assert result["changed"] is True, (name, result)
         assert result["published"] == [name]
         entry = result["options"][0]
-        assert entry["nodes_changed"] == NODES and entry["type_source"] == ("hint" if hint else
-                                                                            "known" if "::" in name and not
-                                                                            name.startswith("Netsec::") else
-                                                                            "reported")
+        source = "hint" if hint else "reported" if name.startswith("Netsec::") else "known"
+        assert entry["nodes_changed"] == NODES and entry["type_source"] == source
         values = run.task("read %s" % name)["result"]["values"]
         assert sorted(values) == NODES
         for node in NODES:
@@ -137,8 +135,8 @@ def test_every_value_type_is_set_read_back_and_idempotent(cluster):
             if isinstance(shown, dict) and name == "Site::local_admins":
                 assert sorted(values[node]["10.0.0.0/8"]) == ["alice", "bob"]
     several = run.task("set several")["result"]
-    assert several["changed"] is True and several["published"] == ["HTTP::proxy_headers",
-                                                                    "Conn::port_inactivity_timeouts"]
+    assert several["changed"] is True
+    assert several["published"] == ["HTTP::proxy_headers", "Conn::port_inactivity_timeouts"]
     assert [o["type"] for o in several["options"]] == ["set[string]", "table[port] of interval"]
     assert sorted(run.task("read HTTP::proxy_headers")["result"]["values"]["worker-01"]) == ["FORWARDED", "VIA"]
     assert run.task("read Conn::port_inactivity_timeouts")["result"]["values"]["logger"] == {
