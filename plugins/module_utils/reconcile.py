@@ -117,13 +117,30 @@ def current(controller, deployed=True):
         raise
 
 
-def plan(want, have, state="deployed", force=False):
-    """What a run would do: ``{"changed", "changes", "diff"}``; pure."""
+def plan(want, have, state="deployed", force=False, staged=None):
+    """What a run would do: ``{"changed", "changes", "diff"}``; pure.
+
+    ``staged`` is the controller's staged configuration, consulted only for
+    ``state=deployed`` when ``have`` (deployed) differs: STAGED is kept
+    exactly as it was sent, and when its id is the deployed id the cluster
+    was deployed from it. Matching it then means nothing needs doing, even
+    where the controller's augmented deployed copy lost something (Zeek
+    7.2-8.2 drop nodes with explicit metrics ports from it).
+    """
     kind = "deployed" if state == "deployed" else "staged"
     comparison = cluster.compare(want, have, before_header="%s configuration (controller)" % kind,
                                  after_header="desired configuration")
+    if (comparison["changed"] and state == "deployed" and staged is not None and have is not None
+            and staged.id == have.id and not cluster.differs(want, staged)):
+        comparison = cluster.compare(want, staged, before_header="deployed configuration (as staged)",
+                                     after_header="desired configuration")
     comparison["changed"] = bool(force or have is None or comparison["changed"])
     return comparison
+
+
+def needs_staged(want, have, state="deployed"):
+    """Whether plan() should also see the staged configuration."""
+    return state == "deployed" and have is not None and cluster.differs(want, have)
 
 
 def apply(controller, want, state="deployed", force=False):

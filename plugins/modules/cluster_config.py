@@ -308,7 +308,10 @@ def run(module):
             finish_preflight(module, want, result)
             deployed = params["state"] == "deployed"
             have = reconcile.current(controller, deployed=deployed)
-            plan = reconcile.plan(want, have, params["state"], params["force"])
+            staged = None
+            if reconcile.needs_staged(want, have, params["state"]):
+                staged = reconcile.current(controller, deployed=False)
+            plan = reconcile.plan(want, have, params["state"], params["force"], staged)
             result.update(changed=plan["changed"], changes=plan["changes"],
                           current_id=None if have is None else have.id)
             if plan["changed"]:

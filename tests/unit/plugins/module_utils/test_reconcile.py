@@ -88,3 +88,25 @@ def test_failed_nodes_summary_names_nodes_and_last_stderr_line():
         "worker-02 on agent-a: fatal error: eth9",
         "request timed out",
     ]
+
+
+def test_a_staged_config_with_the_deployed_id_counts_as_deployed():
+    """Zeek 7.2-8.2 can lose nodes with explicit metrics ports from the deployed copy;
+    the staged copy (kept as sent) with the deployed id still shows what runs."""
+    nodes = [dict(NODES[0], metrics_port=9100), dict(NODES[1], metrics_port=9101)]
+    want, _ = reconcile.desired({"nodes": nodes}, default_instance="agent-a")
+    staged = cluster.from_dict(cluster.to_dict(want))
+    staged.id = "netsec-1"
+    lossy = cluster.from_dict(cluster.to_dict(want))
+    lossy.nodes = lossy.nodes[:1]
+    lossy.id = "netsec-1"
+    assert reconcile.needs_staged(want, lossy)
+    assert reconcile.plan(want, lossy)["changed"] is True
+    assert reconcile.plan(want, lossy, staged=staged)["changed"] is False
+    # A staged config that was never deployed proves nothing.
+    staged.id = "netsec-2"
+    assert reconcile.plan(want, lossy, staged=staged)["changed"] is True
+    # Nor does one that differs from the desired configuration.
+    staged.id = "netsec-1"
+    staged.nodes = staged.nodes[:1]
+    assert reconcile.plan(want, lossy, staged=staged)["changed"] is True
