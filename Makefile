@@ -25,7 +25,7 @@ export ANSIBLE_FORCE_COLOR := 0
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help venv collection system-deps test test-unit test-interop test-integration \
-        test-roles sanity lint build docs demo bench clean
+        test-roles sanity lint build docs docs-update demo bench clean
 
 help:
 	@echo "make demo   - emulator + demo playbook (creates .venv)"
@@ -87,6 +87,10 @@ build: collection
 
 docs: collection
 	$(BIN)/python tools/build_docs.py --check
+
+# After changing a module's documentation: regenerate docs/modules and commit it.
+docs-update: collection
+	$(BIN)/python tools/build_docs.py
 
 demo: collection
 	$(BIN)/python tools/demo.py
