@@ -7,18 +7,23 @@ real run, then a second run that must report changed=0.
 """
 import grp
 import os
+import pathlib
 import pwd
+import shutil
 import stat
 import subprocess
+import tempfile
 
 import pytest
 
 import helpers
+import scenarios
 import standins
 
 USER = "netsec-zeek-ci"
 PLAYBOOK = os.path.join(helpers.REPO_ROOT, "tests/roles/playbooks/install_and_management.yml")
 PIN = "631e63b78c416320f06b1af9435484cf77bc9c55"
+MOVED = "0123456789abcdef0123456789abcdef01234567"
 
 UFW = """#!/bin/sh
 # Test stand-in for ufw: "show added" and "allow <rule>", rules kept in a file.
@@ -39,10 +44,17 @@ def _exists(name, db):
         return False
 
 
-@pytest.fixture(scope="module")
-def setup(tmp_path_factory):
-    assert not _exists(USER, pwd.getpwnam), "left over from an earlier run: userdel %s" % USER
-    root = tmp_path_factory.mktemp("existing")
+def _read(path):
+    with open(path, encoding="utf-8") as handle:
+        return handle.read()
+
+
+@scenarios.background
+def operator_sequence():
+    """--check, real run, second run; then a wrong version and a moved pin (in the background)."""
+    if _exists(USER, pwd.getpwnam):
+        raise AssertionError("left over from an earlier run: userdel %s" % USER)
+    root = pathlib.Path(tempfile.mkdtemp(prefix="netsec-zeek-existing-"))
     prefix = standins.make_prefix(str(root / "prefix"), "8.0.10")
     fakebin = root / "fakebin"
     fakebin.mkdir()
@@ -70,29 +82,41 @@ def setup(tmp_path_factory):
         "zeek_management_log_dir": str(root / "logs"),
         "zeek_management_firewall": "ufw",
     }
-    path = str(fakebin) + os.pathsep + os.environ["PATH"]
-    yield {"root": root, "prefix": prefix, "vars": extra, "path": path}
+    env = {"PATH": str(fakebin) + os.pathsep + os.environ["PATH"]}
+    res = {"root": root, "prefix": prefix}
+    res["before"] = standins.tree_snapshot(prefix)
+    res["check"] = helpers.run_playbook(PLAYBOOK, extra_vars=extra, env_extra=env, check=True, diff=True)
+    res["after_check"] = standins.tree_snapshot(prefix)
+    res["user_after_check"] = _exists(USER, pwd.getpwnam)
+    res["dirs_after_check"] = sorted(os.listdir(root))
+    res["first"] = helpers.run_playbook(PLAYBOOK, extra_vars=extra, env_extra=env)
+    res["second"] = helpers.run_playbook(PLAYBOOK, extra_vars=extra, env_extra=env)
+    # What the first two runs left, before the runs below change the writer's pin.
+    res["zkg_installed"] = _read(os.path.join(prefix, "var", "lib", "zkg-standin", "installed"))
+    res["ufw_rules"] = _read(root / "ufw-rules")
+    install_only = os.path.join(helpers.REPO_ROOT, "tests/roles/playbooks/install.yml")
+    res["wrong_version"] = helpers.run_playbook(
+        install_only, extra_vars=dict(extra, zeek_install_version="8.2"), env_extra=env)
+    res["moved_pin"] = helpers.run_playbook(
+        install_only, extra_vars=dict(extra, zeek_install_zeromq_writer_version=MOVED), env_extra=env)
+    return res
+
+
+def _remove_user():
     subprocess.run(["userdel", USER], check=False, capture_output=True)
     subprocess.run(["groupdel", USER], check=False, capture_output=True)
 
 
-def _run(setup, **kwargs):
-    return helpers.run_playbook(PLAYBOOK, extra_vars=setup["vars"], env_extra={"PATH": setup["path"]}, **kwargs)
-
-
 @pytest.fixture(scope="module")
-def runs(setup):
-    """check, first, second: each (rc, output, recap), plus the prefix before and after --check."""
-    before = standins.tree_snapshot(setup["prefix"])
-    check = _run(setup, check=True, diff=True)
-    after_check = standins.tree_snapshot(setup["prefix"])
-    user_after_check = _exists(USER, pwd.getpwnam)
-    dirs_after_check = sorted(os.listdir(setup["root"]))
-    first = _run(setup)
-    second = _run(setup)
-    return {"check": check, "first": first, "second": second, "before": before,
-            "after_check": after_check, "user_after_check": user_after_check,
-            "dirs_after_check": dirs_after_check}
+def runs():
+    try:
+        res = scenarios.result(__name__)
+    except Exception:
+        _remove_user()
+        raise
+    yield res
+    _remove_user()
+    shutil.rmtree(res["root"], ignore_errors=True)
 
 
 def test_check_mode_reports_changes_and_writes_nothing(runs):
@@ -117,16 +141,15 @@ def test_first_run_changes_and_second_run_changes_nothing(runs):
     assert recap["localhost"]["failed"] == 0
 
 
-def test_the_installation_is_configured(runs, setup):
-    prefix = setup["prefix"]
+def test_the_installation_is_configured(runs):
+    prefix = runs["prefix"]
     user = pwd.getpwnam(USER)
     assert grp.getgrgid(user.pw_gid).gr_name == USER
     assert user.pw_shell == "/usr/sbin/nologin"
     caps = subprocess.run(["getcap", os.path.join(prefix, "bin", "zeek")], capture_output=True, text=True, check=True)
     assert caps.stdout.split()[-1] == "cap_net_admin,cap_net_raw=eip"
     # zkg was called with the config file the role wrote and the pinned commit.
-    with open(os.path.join(prefix, "var", "lib", "zkg-standin", "installed"), encoding="utf-8") as handle:
-        assert handle.read().strip() == "https://github.com/ncsa/bro-zeromq-writer (installed: %s)" % PIN
+    assert runs["zkg_installed"].strip() == "https://github.com/ncsa/bro-zeromq-writer (installed: %s)" % PIN
     with open(os.path.join(prefix, "etc", "zkg", "config"), encoding="utf-8") as handle:
         config = handle.read()
     assert "script_dir = %s/share/zeek/site\n" % prefix in config
@@ -135,29 +158,22 @@ def test_the_installation_is_configured(runs, setup):
     with open(os.path.join(prefix, "share", "zeek", "site", "netsec_zeek", "zeromq-writer.zeek"), encoding="utf-8") as handle:
         assert "redef LogZeroMQ::send_logs += { Conn::LOG, HTTP::LOG };" in handle.read()
     for name in ("state", "spool", "logs"):
-        st = os.stat(setup["root"] / name)
+        st = os.stat(runs["root"] / name)
         assert st.st_uid == user.pw_uid and stat.S_IMODE(st.st_mode) == 0o750, name
     # The firewall opt-in opened the controller's WebSocket and Broker ports, once.
-    with open(setup["root"] / "ufw-rules", encoding="utf-8") as handle:
-        assert handle.read().splitlines() == ["ufw allow 2149/tcp", "ufw allow 2150/tcp"]
+    assert runs["ufw_rules"].splitlines() == ["ufw allow 2149/tcp", "ufw allow 2150/tcp"]
 
 
-def test_a_wrong_version_is_refused(setup, runs):
-    wrong = dict(setup["vars"], zeek_install_version="8.2")
-    rc, out, recap = helpers.run_playbook(
-        os.path.join(helpers.REPO_ROOT, "tests/roles/playbooks/install.yml"), extra_vars=wrong,
-        env_extra={"PATH": setup["path"]})
+def test_a_wrong_version_is_refused(runs):
+    rc, out, unused_recap = runs["wrong_version"]
     assert rc != 0
     assert "reports version 8.0.10, but zeek_install_version is 8.2" in out
 
 
-def test_a_writer_at_another_commit_is_replaced(setup, runs):
+def test_a_writer_at_another_commit_is_replaced(runs):
     # Pin moved: the role removes the installed commit and installs the new one.
-    moved = dict(setup["vars"], zeek_install_zeromq_writer_version="0123456789abcdef0123456789abcdef01234567")
-    rc, out, recap = helpers.run_playbook(
-        os.path.join(helpers.REPO_ROOT, "tests/roles/playbooks/install.yml"), extra_vars=moved,
-        env_extra={"PATH": setup["path"]})
+    rc, out, recap = runs["moved_pin"]
     assert rc == 0, helpers.failures(out)
     assert recap["localhost"]["changed"] == 2  # zkg remove, zkg install
-    with open(os.path.join(setup["prefix"], "var", "lib", "zkg-standin", "installed"), encoding="utf-8") as handle:
-        assert "(installed: 0123456789abcdef0123456789abcdef01234567)" in handle.read()
+    installed = _read(os.path.join(runs["prefix"], "var", "lib", "zkg-standin", "installed"))
+    assert "(installed: %s)" % MOVED in installed

@@ -6,9 +6,12 @@ systemd does not run here, so zeek_management_manage_service is false and the em
 plays the controller the units would start.
 """
 import os
+import shutil
 import sys
+import tempfile
 
 import helpers
+import scenarios
 import standins
 
 sys.path.insert(0, os.path.join(helpers.REPO_ROOT, "tests"))
@@ -17,8 +20,12 @@ from emulator_process import EmulatorProcess  # noqa: E402  pylint: disable=wron
 SITE = os.path.join(helpers.REPO_ROOT, "playbooks", "site.yml")
 
 
-def test_site_installs_runs_and_deploys_the_quickstart_cluster_once(tmp_path):
-    prefix = standins.make_prefix(str(tmp_path / "prefix"), "8.2.2")
+@scenarios.background
+def site_twice():
+    """site.yml twice against the emulator (in the background)."""
+    tmp = tempfile.mkdtemp(prefix="netsec-zeek-site-")
+    prefix = standins.make_prefix(os.path.join(tmp, "prefix"), "8.2.2")
+    res = {"tmp": tmp}
     with EmulatorProcess("--interfaces", "lo", "--node-start-delay", "0.1", agents=["agent-localhost"]) as emu:
         extra = {
             "zeek_site_hosts": "localhost",
@@ -36,21 +43,32 @@ def test_site_installs_runs_and_deploys_the_quickstart_cluster_once(tmp_path):
             "zeek_management_user": "root",
             "zeek_management_group": "root",
             "zeek_management_manage_service": False,
-            "zeek_management_unit_dir": str(tmp_path / "units"),
-            "zeek_management_config_dir": str(tmp_path / "etc"),
-            "zeek_management_state_dir": str(tmp_path / "state"),
-            "zeek_management_spool_dir": str(tmp_path / "spool"),
-            "zeek_management_log_dir": str(tmp_path / "logs"),
+            "zeek_management_unit_dir": os.path.join(tmp, "units"),
+            "zeek_management_config_dir": os.path.join(tmp, "etc"),
+            "zeek_management_state_dir": os.path.join(tmp, "state"),
+            "zeek_management_spool_dir": os.path.join(tmp, "spool"),
+            "zeek_management_log_dir": os.path.join(tmp, "logs"),
         }
-        rc, out, recap = helpers.run_playbook(SITE, extra_vars=extra)
+        for run in ("first", "second"):
+            res[run] = helpers.run_playbook(SITE, extra_vars=extra)
+            res[run + "_sent"] = [r.name for r in emu.requests()
+                                  if r.name in ("stage_configuration_request", "deploy_request")]
+    return res
+
+
+def test_site_installs_runs_and_deploys_the_quickstart_cluster_once():
+    res = scenarios.result(__name__)
+    try:
+        rc, out, recap = res["first"]
         assert rc == 0, helpers.failures(out)
         assert recap["localhost"]["changed"] > 0
-        sent = [r.name for r in emu.requests() if r.name in ("stage_configuration_request", "deploy_request")]
-        assert sent == ["stage_configuration_request", "deploy_request"]
+        assert res["first_sent"] == ["stage_configuration_request", "deploy_request"]
         assert "TASK [Deploy the cluster]" in out
 
-        rc, out, recap = helpers.run_playbook(SITE, extra_vars=extra)
+        rc, out, recap = res["second"]
         assert rc == 0, helpers.failures(out)
         assert recap["localhost"]["changed"] == 0, [line for line in out.splitlines() if line.startswith("changed:")]
-        sent = [r.name for r in emu.requests() if r.name in ("stage_configuration_request", "deploy_request")]
-        assert sent == ["stage_configuration_request", "deploy_request"]  # nothing new the second time
+        # Nothing new was staged or deployed the second time.
+        assert res["second_sent"] == ["stage_configuration_request", "deploy_request"]
+    finally:
+        shutil.rmtree(res["tmp"], ignore_errors=True)
