@@ -19,7 +19,8 @@ models runtime option changes.
 """
 
 import json
-import math
+
+from plugins.module_utils import broker_json as bj
 
 # Values below are the Zeek 8.x defaults, read from the scripts named in the
 # comments (base/init-bare.zeek unless stated).
@@ -28,41 +29,8 @@ _DAY, _HOUR, _MIN = 86400.0, 3600.0, 60.0
 
 
 def render_interval(seconds):
-    """An interval as Zeek's ``to_json`` renders it (``IntervalVal::ValDescribe``):
-    ``"1.0 hr"``, ``"10.0 secs"``, ``"1.0 min 30.0 secs"``, ``"0 secs"``."""
-    value = float(seconds)
-    if value == 0.0:
-        return "0 secs"
-    units = ((_DAY, "day"), (_HOUR, "hr"), (_MIN, "min"), (1.0, "sec"), (1e-3, "msec"), (1e-6, "usec"))
-    parts = []
-    for index, (unit, word) in enumerate(units):
-        if index == len(units) - 1:
-            to_print = value / unit
-            if abs(to_print) < 1e-6:
-                if not parts:
-                    parts.append("0 secs")
-                break
-        else:
-            if not (value >= unit or value <= -unit):
-                continue
-            num = value / unit
-            num = math.ceil(num) if num < 0 else math.floor(num)
-            value -= num * unit
-            to_print = num
-        text = _render_double(to_print) + " " + word
-        if abs(to_print - 1) > 1e-6 and abs(to_print + 1) > 1e-6:
-            text += "s"
-        parts.append(text)
-    return " ".join(parts)
-
-
-def _render_double(number):
-    # ODesc::Add(double): up to 6 significant digits ("%g"-like), ".0" added to
-    # whole numbers to tell them from integers.
-    text = "%.6g" % number
-    if "e" not in text and "." not in text and float(number) == round(number):
-        text += ".0"
-    return text
+    """An interval as Zeek's ``to_json`` renders it: ``"1.0 hr"``, ``"1.0 min 30.0 secs"``."""
+    return bj.interval_text(int(round(float(seconds) * 1e9)))
 
 
 def _port(number, proto="tcp"):

@@ -32,6 +32,7 @@ import functools
 import gc
 import ipaddress
 import json
+import math
 import re
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "Event", "make_event", "as_event", "to_plain",
     "Ack", "ErrorFrame", "DataMessage", "handshake", "data_message", "decode_frame",
     "parse_type", "parse_version", "Record", "Field",
+    "interval_text", "is_interval_text", "parse_interval_text",
     "OPTION", "INSTANCE", "NODE", "CONFIGURATION", "NODE_STATUS", "RESULT", "NODE_OUTPUTS",
 ]
 
@@ -565,6 +567,69 @@ def _show(data, limit=60):
     except (TypeError, ValueError):
         text = repr(data)
     return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+# ---------------------------------------------------------------------------
+# Zeek's own text of an interval (to_json, IntervalVal::ValDescribe)
+# ---------------------------------------------------------------------------
+# get_id_value answers carry values rendered by Zeek's to_json(), where an
+# interval is text such as "1.0 hr" or "2.0 mins 30.0 secs".
+
+_INTERVAL_UNITS = (("day", 86400 * 10 ** 9), ("hr", 3600 * 10 ** 9), ("min", 60 * 10 ** 9), ("sec", 10 ** 9),
+                   ("msec", 10 ** 6), ("usec", 10 ** 3))
+_INTERVAL_UNIT_NS = dict(_INTERVAL_UNITS)
+_DESCRIBED_NUMBER = r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?"
+_DESCRIBED_PART_RE = re.compile(r"(%s) (day|hr|min|sec|msec|usec)s?" % _DESCRIBED_NUMBER)
+_DESCRIBED_INTERVAL_RE = re.compile(r"^%s(?: %s)*$" % (_DESCRIBED_PART_RE.pattern, _DESCRIBED_PART_RE.pattern))
+
+
+def interval_text(nanoseconds):
+    """Whole nanoseconds -> the text Zeek's to_json() writes for that interval."""
+    value = nanoseconds / 1e9
+    if value == 0.0:
+        return "0 secs"
+    parts = []
+    for index, (word, unit_ns) in enumerate(_INTERVAL_UNITS):
+        unit = unit_ns / 1e9
+        if index == len(_INTERVAL_UNITS) - 1:
+            amount = value / unit
+            if abs(amount) < 1e-6:
+                if not parts:
+                    parts.append("0 secs")
+                break
+        else:
+            if not (value >= unit or value <= -unit):
+                continue
+            amount = value / unit
+            amount = math.ceil(amount) if amount < 0 else math.floor(amount)
+            value -= amount * unit
+        text = _describe_double(amount) + " " + word
+        if abs(amount - 1) > 1e-6 and abs(amount + 1) > 1e-6:
+            text += "s"
+        parts.append(text)
+    return " ".join(parts)
+
+
+def _describe_double(number):
+    # ODesc::Add(double): %g with six significant digits, ".0" added to whole numbers.
+    text = "%.6g" % number
+    if "e" not in text and "." not in text and "inf" not in text and "nan" not in text:
+        text += ".0"
+    return text
+
+
+def is_interval_text(text):
+    return isinstance(text, str) and _DESCRIBED_INTERVAL_RE.match(text) is not None
+
+
+def parse_interval_text(text):
+    """Zeek's text of an interval -> whole nanoseconds; ValueError if it is not one."""
+    if not is_interval_text(text):
+        raise ValueError("not Zeek interval text: %r" % (text,))
+    total = 0.0
+    for number, unit in _DESCRIBED_PART_RE.findall(text):
+        total += float(number) * _INTERVAL_UNIT_NS[unit]
+    return int(round(total))
 
 
 # ---------------------------------------------------------------------------

@@ -31,11 +31,13 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import math
 import re
 
 from ansible_collections.netsec.zeek.plugins.module_utils.broker_json import (
     BrokerJSONError,
+    interval_text,
+    is_interval_text,
+    parse_interval_text,
     CompositeType,
     EnumType,
     Record,
@@ -150,62 +152,9 @@ def constant_error(name):
 # Zeek's interval text (IntervalVal::ValDescribe): "1.0 hr", "2.0 mins 30.0 secs"
 # ---------------------------------------------------------------------------
 
-_NS = 10 ** 9
-_UNITS = (("day", 86400 * _NS), ("hr", 3600 * _NS), ("min", 60 * _NS), ("sec", _NS),
-          ("msec", 10 ** 6), ("usec", 10 ** 3))
-_UNIT_NS = dict(_UNITS)
+# The text form lives in the codec, which the emulator shares.
+render_interval = interval_text
 _NUMBER = r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?"
-_PART_RE = re.compile(r"(%s) (day|hr|min|sec|msec|usec)s?" % _NUMBER)
-_INTERVAL_TEXT_RE = re.compile(r"^%s(?: %s)*$" % (_PART_RE.pattern, _PART_RE.pattern))
-
-
-def is_interval_text(text):
-    return isinstance(text, str) and _INTERVAL_TEXT_RE.match(text) is not None
-
-
-def parse_interval_text(text):
-    """Zeek's rendering of an interval -> whole nanoseconds; ValueError if it is not one."""
-    if not is_interval_text(text):
-        raise ValueError("not Zeek interval text: %r" % (text,))
-    total = 0.0
-    for number, unit in _PART_RE.findall(text):
-        total += float(number) * _UNIT_NS[unit]
-    return int(round(total))
-
-
-def render_interval(nanoseconds):
-    """Whole nanoseconds -> the text Zeek's to_json writes for that interval."""
-    value = nanoseconds / float(_NS)
-    if value == 0.0:
-        return "0 secs"
-    parts = []
-    for index, (word, unit_ns) in enumerate(_UNITS):
-        unit = unit_ns / float(_NS)
-        if index == len(_UNITS) - 1:
-            amount = value / unit
-            if abs(amount) < 1e-6:
-                if not parts:
-                    parts.append("0 secs")
-                break
-        else:
-            if not (value >= unit or value <= -unit):
-                continue
-            amount = value / unit
-            amount = math.ceil(amount) if amount < 0 else math.floor(amount)
-            value -= amount * unit
-        text = _describe_double(amount) + " " + word
-        if abs(amount - 1) > 1e-6 and abs(amount + 1) > 1e-6:
-            text += "s"
-        parts.append(text)
-    return " ".join(parts)
-
-
-def _describe_double(number):
-    # ODesc::Add(double): %g with six significant digits, ".0" added to whole numbers.
-    text = "%.6g" % number
-    if "e" not in text and "." not in text and "inf" not in text and "nan" not in text:
-        text += ".0"
-    return text
 
 
 # ---------------------------------------------------------------------------
