@@ -351,13 +351,21 @@ class Controller(object):
             return
         req = self.create_request(reqid)
         req.kind = "get_nodes"
-        for name in sorted(self.instances_known):
+        self._ask_agents(req, sorted(self.instances_known), "get_nodes_response",
+                         lambda agent, areqid, done: agent.get_nodes_request(areqid, done))
+
+    def _ask_agents(self, req, names, response, call):
+        """One sub-request per named agent; ``response`` goes out once all have answered
+        (or, when none was asked, the request expires, as in main.zeek)."""
+        def done(areqid, results):
+            self._on_agent_answer(response, areqid, results)
+        for name in names:
             areq = self.create_request()
             areq.parent_id = req.id
             req.requests.add(areq.id)
-            self.loop.call_soon(self.agents[name].get_nodes_request, areq.id, self._on_agent_get_nodes_response)
+            self.loop.call_soon(call, self.agents[name], areq.id, done)
 
-    def _on_agent_get_nodes_response(self, areqid, res):
+    def _on_agent_answer(self, response, areqid, results):
         areq = self.lookup(areqid)
         if areq is None:
             return
@@ -365,11 +373,11 @@ class Controller(object):
         req = self.lookup(areq.parent_id)
         if req is None:
             return
-        req.results.append(res)
+        req.results.extend(results if isinstance(results, list) else [results])
         req.requests.discard(areqid)
         if req.requests:
             return
-        self.publish("get_nodes_response", req.id, wire.results(req.results))
+        self.publish(response, req.id, wire.results(req.results))
         self.finish(req.id)
 
     def _invalid_nodes(self, req, nodes):
@@ -399,29 +407,10 @@ class Controller(object):
                 self.publish("get_id_value_response", req.id, wire.results(req.results))
                 self.finish(req.id)
                 return
-        for name in sorted(self.instances):
-            if name not in self.instances_ready:
-                continue
-            areq = self.create_request()
-            areq.parent_id = req.id
-            req.requests.add(areq.id)
-            self.loop.call_soon(self.agents[name].node_dispatch_request, areq.id, list(req.action), set(final),
-                                self._on_agent_dispatch_response)
-
-    def _on_agent_dispatch_response(self, areqid, results):
-        areq = self.lookup(areqid)
-        if areq is None:
-            return
-        self.finish(areqid)
-        req = self.lookup(areq.parent_id)
-        if req is None:
-            return
-        req.results.extend(results)
-        req.requests.discard(areqid)
-        if req.requests:
-            return
-        self.publish("get_id_value_response", req.id, wire.results(req.results))
-        self.finish(req.id)
+        ready = [name for name in sorted(self.instances) if name in self.instances_ready]
+        self._ask_agents(req, ready, "get_id_value_response",
+                         lambda agent, areqid, done: agent.node_dispatch_request(areqid, list(req.action), set(final),
+                                                                                 done))
 
     def on_restart_request(self, reqid, nodes):
         req = self.create_request(reqid)
@@ -442,29 +431,9 @@ class Controller(object):
                 self.publish("restart_response", req.id, wire.results(req.results))
                 self.finish(req.id)
                 return
-        for name in sorted(self.instances):
-            if name not in self.instances_ready:
-                continue
-            areq = self.create_request()
-            areq.parent_id = req.id
-            req.requests.add(areq.id)
-            self.loop.call_soon(self.agents[name].restart_request, areq.id, set(nodes),
-                                self._on_agent_restart_response)
-
-    def _on_agent_restart_response(self, areqid, results):
-        areq = self.lookup(areqid)
-        if areq is None:
-            return
-        self.finish(areqid)
-        req = self.lookup(areq.parent_id)
-        if req is None:
-            return
-        req.results.extend(results)
-        req.requests.discard(areqid)
-        if req.requests:
-            return
-        self.publish("restart_response", req.id, wire.results(req.results))
-        self.finish(req.id)
+        ready = [name for name in sorted(self.instances) if name in self.instances_ready]
+        self._ask_agents(req, ready, "restart_response",
+                         lambda agent, areqid, done: agent.restart_request(areqid, set(nodes), done))
 
     def on_test_timeout_request(self, reqid, with_state):
         if with_state:
