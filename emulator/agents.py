@@ -232,18 +232,17 @@ class Agent(object):
             statuses.append(self.nodes[name].status())
         self._reply(reply, reqid, result(reqid, instance=self.name, data=node_statuses(statuses)))
 
-    def node_dispatch_request(self, reqid, action, nodes, reply):
+    def _own_nodes(self, nodes):
+        """The named nodes this agent runs (all of them when none are named);
+        empty means it answers with an empty result list, as agent/main.zeek does."""
         own = set(self.nodes)
-        if nodes:
-            final = set(nodes) & own
-            if not final:
-                self._reply(reply, reqid, [])
-                return
-        elif not own:
+        return set(nodes) & own if nodes else own
+
+    def node_dispatch_request(self, reqid, action, nodes, reply):
+        final = self._own_nodes(nodes)
+        if not final:
             self._reply(reply, reqid, [])
             return
-        else:
-            final = own
         results, running = [], []
         for name in sorted(final):
             if self.nodes[name].state == RUNNING:
@@ -273,17 +272,10 @@ class Agent(object):
         return res
 
     def restart_request(self, reqid, nodes, reply):
-        own = set(self.nodes)
-        if nodes:
-            final = set(nodes) & own
-            if not final:
-                self._reply(reply, reqid, [])
-                return
-        elif not own:
+        final = self._own_nodes(nodes)
+        if not final:
             self._reply(reply, reqid, [])
             return
-        else:
-            final = own
         results = []
         for name in sorted(final):
             # The Supervisor restarts the process (new pid); the node is
