@@ -83,6 +83,9 @@ def build_parser():
         help="the controller's Broker port, for the port conflict check (default 2150)")
     add("--auto-assign-broker-ports", type=on_off, default=True, metavar="on|off")
     add("--auto-assign-metrics-ports", type=on_off, default=True, metavar="on|off")
+    add("--zeek-metrics-port-regression", action="store_true",
+        help="reproduce Zeek 7.2.0-8.0.9/8.1.x: nodes with explicit metrics ports (but the last) "
+             "vanish from the deployed configuration")
     add("--broker-start-port", type=int, default=2200, help="first auto-assigned Broker port (2200)")
     add("--metrics-start-port", type=int, default=9000, help="first auto-assigned metrics port (9000)")
     add("--controller-name", default="controller-%s" % hostname,

@@ -313,7 +313,8 @@ class Controller(object):
         if self.options.auto_assign_broker_ports:
             ports.assign_broker_ports(ready, self.options.broker_start_port)
         if self.options.auto_assign_metrics_ports:
-            ports.assign_metrics_ports(ready, self.options.metrics_start_port)
+            ports.assign_metrics_ports(ready, self.options.metrics_start_port,
+                                       dropping_explicit=self.options.zeek_metrics_port_regression)
         self.configs[READY] = ready
         self.save()
         req.results.append(result(reqid, data=config["id"]))

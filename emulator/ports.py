@@ -11,6 +11,14 @@
   set is reset for each instance on that host, so only the last instance's
   listen_port stays seeded (instances are visited in name order here; Zeek
   visits them in hash order).
+
+  With ``dropping_explicit=True`` it reproduces the regression of Zeek 7.2.0
+  to 8.0.9 and 8.1.x (commit 0c0769b1b2, fixed by a5d89455 in 8.0.10, 8.2 and
+  9.0): a statement before the seeding loop's brace makes the loop body run
+  once, for the last node iterated, so every other node with an explicit
+  metrics port is left out of READY, and so out of the deployed
+  configuration. Zeek iterates the node set in hash order; here the last
+  node by name is that one.
 """
 
 from plugins.module_utils.broker_json import Port
@@ -43,7 +51,7 @@ def assign_broker_ports(config, start_port=2200):
     return config
 
 
-def assign_metrics_ports(config, start_port=9000):
+def assign_metrics_ports(config, start_port=9000, dropping_explicit=False):
     host_of, counters, used = {}, {}, {}
     for inst in sorted(config["instances"], key=lambda i: i["name"].encode("utf-8")):
         host_of[inst["name"]] = inst["host"]
@@ -51,13 +59,19 @@ def assign_metrics_ports(config, start_port=9000):
         used[inst["host"]] = set()  # reset per instance, as Zeek does
         if inst.get("listen_port") is not None:
             used[inst["host"]].add(inst["listen_port"][0])
-    for node in config["nodes"]:
+    seeded = config["nodes"]
+    if dropping_explicit:
+        seeded = sorted(config["nodes"], key=lambda n: n["name"].encode("utf-8"))[-1:]
+    for node in seeded:
         host = host_of[node["instance"]]
         if node.get("p") is not None:
             used[host].add(node["p"][0])
         if node.get("metrics_port") is not None:
             used[host].add(node["metrics_port"][0])
     todo = [n for n in config["nodes"] if n.get("metrics_port") is None and n["role"] in METRICS_ROLE_RANK]
+    if dropping_explicit:
+        kept = set(id(n) for n in todo + seeded)
+        config["nodes"] = [n for n in config["nodes"] if id(n) in kept or n["role"] not in METRICS_ROLE_RANK]
     for node in sorted(todo, key=_sort_key(METRICS_ROLE_RANK)):
         host = host_of[node["instance"]]
         while counters[host] in used[host]:

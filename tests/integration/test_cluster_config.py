@@ -280,3 +280,32 @@ def test_controller_down(play, emulator):
                  "ignore_errors": True}])
     result = run.task("apply")["result"]
     assert result["error_kind"] == "unreachable" and "cannot reach 127.0.0.1" in result["msg"]
+
+
+def test_no_redeploy_loop_when_the_controller_drops_nodes_from_the_deployed_copy(tmp_path):
+    """Zeek 7.2.0-8.0.9/8.1.x leave nodes with explicit metrics ports out of the deployed
+    configuration. Comparing with it alone would redeploy (restart everything) on every
+    run; the staged copy with the deployed id shows the cluster already runs the config."""
+    from emulator_process import EmulatorProcess
+    from playbook import run_playbook
+    config = {"nodes": [
+        {"name": "manager", "instance": AGENT, "role": "manager", "metrics_port": 9100},
+        {"name": "worker-01", "instance": AGENT, "role": "worker", "interface": "eth0", "metrics_port": 9101},
+        {"name": "worker-02", "instance": AGENT, "role": "worker", "interface": "eth1"},
+    ]}
+    with EmulatorProcess("--interfaces", "eth0,eth1", "--zeek-metrics-port-regression", agents=[AGENT]) as emu:
+        defaults = {"group/netsec.zeek.controller": {"controller_port": emu.port}}
+        first = run_playbook(tmp_path, [{"name": "apply", "netsec.zeek.cluster_config": {"config": config}},
+                                        {"name": "read", "netsec.zeek.cluster_config_info": {"deployed": True}}],
+                             module_defaults=defaults, name="first")
+        assert first.returncode == 0, first
+        assert first.task("apply")["result"]["changed"] is True
+        deployed = [n["name"] for n in first.task("read")["result"]["config"]["nodes"]]
+        assert deployed == ["worker-02"], "the emulator did not reproduce the regression"
+        second = run_playbook(tmp_path, [{"name": "apply", "netsec.zeek.cluster_config": {"config": config}}],
+                              module_defaults=defaults, check=True, diff=True, name="check")
+        assert second.task("apply")["result"]["changed"] is False
+        third = run_playbook(tmp_path, [{"name": "apply", "netsec.zeek.cluster_config": {"config": config}}],
+                             module_defaults=defaults, name="again")
+        assert third.task("apply")["result"]["changed"] is False
+        assert len(emu.requests("deploy_request")) == 1
