@@ -121,6 +121,7 @@ def _jsonschema():
         raise ClusterConfigError("jsonschema cannot be imported: %s" % traceback.format_exc(limit=0).strip())
     return jsonschema
 
+
 __all__ = [
     "HAS_JSONSCHEMA", "JSONSCHEMA_IMPORT_ERROR", "ROLES", "SCHEMA",
     "ClusterConfigError", "Finding", "Instance", "Node", "Configuration",
@@ -1317,9 +1318,9 @@ class _Canon(object):
     __slots__ = ("config", "ikeys", "nkeys")
 
     def __init__(self, ipairs, npairs):
-        self.ikeys = [k for k, _ in ipairs]
-        self.nkeys = [k for k, _ in npairs]
-        self.config = Configuration(None, [i for _, i in ipairs], [n for _, n in npairs])
+        self.ikeys = [k for k, _item in ipairs]
+        self.nkeys = [k for k, _item in npairs]
+        self.config = Configuration(None, [i for _key, i in ipairs], [n for _key, n in npairs])
 
 
 def _sorted_unique(pairs):

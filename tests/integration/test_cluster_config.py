@@ -214,9 +214,8 @@ def test_missing_interface_fails_naming_node_and_stderr(play, emulator):
     assert after["worker-02"] == "not-a-valid-interface"
     assert deployed_config(play, "read")["nodes"] == result["after"]["nodes"]
     # ... so the next identical run has nothing to deploy, but wait=true tells the truth.
-    waited = play([{"name": "apply", "netsec.zeek.cluster_config": {"config": broken, "wait": True,
-                                                                     "wait_timeout": 2, "wait_sleep": 0.5},
-                    "ignore_errors": True}], name="wait")
+    waiting = {"config": broken, "wait": True, "wait_timeout": 2, "wait_sleep": 0.5}
+    waited = play([{"name": "apply", "netsec.zeek.cluster_config": waiting, "ignore_errors": True}], name="wait")
     waited_result = waited.task("apply")["result"]
     assert waited_result["changed"] is False
     assert "Timed out after 2s waiting for the cluster nodes to run: worker-02 (%s): PENDING" % AGENT \
@@ -267,8 +266,8 @@ def test_force_redeploys_with_a_new_id(play, emulator):
 
 
 def test_default_instance_is_the_only_connected_agent(play):
-    bare = {"nodes": [{"name": "manager", "role": "manager"}, {"name": "worker-01", "role": "worker",
-                                                                 "interface": "eth0"}]}
+    bare = {"nodes": [{"name": "manager", "role": "manager"},
+                      {"name": "worker-01", "role": "worker", "interface": "eth0"}]}
     run = play([{"name": "apply", "netsec.zeek.cluster_config": {"config": bare}}])
     assert run.returncode == 0, run
     assert run.task("apply")["result"]["after"]["instances"][0]["name"] == AGENT

@@ -189,7 +189,7 @@ def test_conversion_alone_refuses_them_too(data, message):
 
 
 def test_the_schema_alone_refuses_shapes_but_not_ranges_or_addresses():
-    refused = [data for data, _ in BAD if schema_errors(copy.deepcopy(data))]
+    refused = [data for data, _other in BAD if schema_errors(copy.deepcopy(data))]
     assert len(refused) == len(BAD) - 2
     assert schema_errors({"nodes": [{"name": "m", "instance": "a", "role": "manager", "port": "0"}]}) == []
     assert schema_errors({"instances": [{"name": "a", "host": "ctl.example"}]}) == []
@@ -346,9 +346,9 @@ def test_names_the_ini_format_cannot_carry():
     config.instances.append(Instance("c=d"))
     config.nodes.append(Node("instances", "agent-a", "logger"))
     config.nodes.append(Node(" padded", "agent-a", "logger"))
-    assert findings(config) == [(s, n, f) for s, n, f in [
+    assert findings(config) == [
         ("warning", " padded", "name"), ("warning", "Agent-B", "name"),
-        ("warning", "c=d", "name"), ("warning", "instances", "name")]]
+        ("warning", "c=d", "name"), ("warning", "instances", "name")]
 
 
 def test_lint_is_sorted_and_findings_compare():

@@ -64,7 +64,7 @@ def test_multi_host_fixture_fields():
 
 
 def test_multi_host_rendering_text():
-    config, _ = from_ini(fixture("multi-host.ini"))
+    config, _warnings = from_ini(fixture("multi-host.ini"))
     text = to_ini(config)
     assert text.startswith("[instances]\nagent-edge = 10.0.0.2:2151\nagent-local\n"
                            "agent-v6 = 2001:db8::7:2152\nagent-v6-bare = ::1:2153\n\n[logger-01]\n")
@@ -215,12 +215,12 @@ def test_percent_needs_doubling():
     assert len(messages) == 1
     assert messages[0].startswith('section "w": key "env": ')
     assert messages[0].endswith("(write %% for a literal %)")
-    config, _ = from_ini("[w]\ninstance = a\nrole = worker\nenv = LOAD=100%%\n")
+    config, _warnings = from_ini("[w]\ninstance = a\nrole = worker\nenv = LOAD=100%%\n")
     assert config.node("w").env == {"LOAD": "100%"}
 
 
 def test_percent_interpolation_references_other_keys():
-    config, _ = from_ini("[w]\ninstance = a\nrole = worker\nnic = eth3\ninterface = %(nic)s\n")
+    config, _warnings = from_ini("[w]\ninstance = a\nrole = worker\nnic = eth3\ninterface = %(nic)s\n")
     assert config.node("w").interface == "eth3"
 
 
@@ -255,19 +255,19 @@ def test_state_and_unknown_keys_are_warned_about(caplog):
 
 
 def test_value_less_keys_in_nodes_are_absent():
-    config, _ = from_ini("[w]\ninstance = a\nrole = worker\nport\ninterface\n")
+    config, _warnings = from_ini("[w]\ninstance = a\nrole = worker\nport\ninterface\n")
     assert config.node("w").port is None and config.node("w").interface is None
 
 
 def test_empty_interface_is_kept_like_zeek_client():
     text = "[w]\ninstance = a\nrole = worker\ninterface =\n"
-    config, _ = from_ini(text)
+    config, _warnings = from_ini(text)
     assert config.node("w").interface == ""
     assert to_ini(config) == zc_render(zc_parse(text))
 
 
 def test_instance_local_simplification():
-    config, _ = from_ini(fixture("instance-local.ini"), default_instance="agent-testbox")
+    config, _warnings = from_ini(fixture("instance-local.ini"), default_instance="agent-testbox")
     assert [i.key() for i in config.instances] == [("agent-testbox", None, None)]
     assert set(n.instance for n in config.nodes) == {"agent-testbox"}
 
@@ -280,12 +280,12 @@ def test_instance_local_needs_a_default_instance():
 
 def test_empty_instance_value_takes_the_default_like_zeek_client():
     text = "[instances]\n%s\n[w]\ninstance =\nrole = worker\n" % HOST_INSTANCE.lower()
-    config, _ = from_ini(text, default_instance=HOST_INSTANCE.lower())
+    config, _warnings = from_ini(text, default_instance=HOST_INSTANCE.lower())
     assert config.node("w").instance == HOST_INSTANCE.lower()
 
 
 def test_instances_are_synthesized_when_the_section_is_missing():
-    config, _ = from_ini("[w]\ninstance = b\nrole = worker\n[m]\ninstance = a\nrole = manager\n")
+    config, _warnings = from_ini("[w]\ninstance = b\nrole = worker\n[m]\ninstance = a\nrole = manager\n")
     assert [i.key() for i in config.instances] == [("a", None, None), ("b", None, None)]
 
 
@@ -311,7 +311,7 @@ def test_duplicate_sections_are_refused():
 
 
 def test_bytes_input_is_read_as_utf8():
-    config, _ = from_ini("[wörker]\ninstance = a\nrole = worker\n".encode("utf-8"))
+    config, _warnings = from_ini("[wörker]\ninstance = a\nrole = worker\n".encode("utf-8"))
     assert config.nodes[0].name == "wörker"
 
 
@@ -327,7 +327,7 @@ def test_percent_is_escaped_so_the_file_reads_back():
     assert "env = LOAD=100%%\n" in text and "scripts = 50%%.zeek\n" in text
     with pytest.raises(ValueError):  # zeek-client's ConfigParser.set refuses a lone %
         zc_render(to_zc(config))
-    again, _ = from_ini(text)
+    again, _warnings = from_ini(text)
     assert again.node("w").env == {"LOAD": "100%"} and again.node("w").scripts == ["50%.zeek"]
 
 
@@ -336,7 +336,7 @@ def test_percent_is_escaped_so_the_file_reads_back():
 def test_awkward_env_values_and_scripts_are_quoted_so_they_read_back(value):
     config = Configuration(None, [Instance("a")], [
         Node("w", "a", "worker", env={"V": value}, scripts=[value or "x", "plain.zeek"])])
-    again, _ = from_ini(to_ini(config))
+    again, _warnings = from_ini(to_ini(config))
     assert again.node("w").env == {"V": value}
     assert again.node("w").scripts == sorted([value or "x", "plain.zeek"])
 

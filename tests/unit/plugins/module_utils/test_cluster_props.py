@@ -207,7 +207,7 @@ INSTANCE_KEYS = ["name", "host", "port", "listen_port"]
 def documents(draw):
     """A valid configuration with a few fields replaced, added or removed."""
     doc = draw(configs(ini=False))
-    for _ in range(draw(st.integers(1, 3))):
+    for _round in range(draw(st.integers(1, 3))):
         where = draw(st.sampled_from(["top", "nodes", "instances", "node", "instance"]))
         if where == "top":
             doc[draw(st.sampled_from(["id", "nodes", "instances", "extra"]))] = draw(anything)

@@ -143,7 +143,7 @@ def test_sort_is_bytewise_like_strcmp():
 
 
 def test_validate_after_ini_parse():
-    cfg, _ = from_ini("[instances]\ninstance-1\n[manager]\ninstance = instance-2\nrole = manager\n")
+    cfg, _warnings = from_ini("[instances]\ninstance-1\n[manager]\ninstance = instance-2\nrole = manager\n")
     assert validate(cfg) == ["node 'manager' has undeclared instance name 'instance-2'"]
 
 

@@ -139,7 +139,7 @@ def test_a_fresh_id_when_none_is_set():
 
 
 def test_ini_fixture_survives_the_wire_both_ways():
-    config, _ = from_ini(fixture("multi-host.ini"), default_instance=HOST_INSTANCE)
+    config, _warnings = from_ini(fixture("multi-host.ini"), default_instance=HOST_INSTANCE)
     config.id = "fixture"
     norm = cluster.normalize(config)
     assert from_wire(to_wire(config)) == Configuration("fixture", norm.instances, norm.nodes)

@@ -7,9 +7,9 @@ NODES = [{"name": "manager", "role": "manager"}, {"name": "worker-01", "role": "
 
 
 def test_config_id_follows_the_content_not_the_order():
-    one, _ = reconcile.desired({"nodes": NODES}, default_instance="agent-a")
-    two, _ = reconcile.desired({"nodes": list(reversed(NODES))}, default_instance="agent-a")
-    other, _ = reconcile.desired({"nodes": NODES[:1]}, default_instance="agent-a")
+    one, _warnings = reconcile.desired({"nodes": NODES}, default_instance="agent-a")
+    two, _warnings = reconcile.desired({"nodes": list(reversed(NODES))}, default_instance="agent-a")
+    other, _warnings = reconcile.desired({"nodes": NODES[:1]}, default_instance="agent-a")
     assert reconcile.config_id(one) == reconcile.config_id(two)
     assert reconcile.config_id(one).startswith("netsec-") and len(reconcile.config_id(one)) == 39
     assert reconcile.config_id(one) != reconcile.config_id(other)
@@ -17,7 +17,7 @@ def test_config_id_follows_the_content_not_the_order():
 
 
 def test_nodes_without_instance_take_the_only_agent():
-    want, _ = reconcile.desired({"nodes": NODES})
+    want, _warnings = reconcile.desired({"nodes": NODES})
     assert reconcile.needs_default_instance(want)
     reconcile.resolve_default_instance(want, [{"name": "agent-box", "host": "127.0.0.1"}])
     assert not reconcile.needs_default_instance(want)
@@ -30,7 +30,7 @@ def test_nodes_without_instance_take_the_only_agent():
     ([{"name": "a"}, {"name": "b"}], "the controller has 2 agents connected (a, b)"),
 ])
 def test_ambiguous_default_instance_asks_for_the_option(agents, words):
-    want, _ = reconcile.desired({"nodes": NODES})
+    want, _warnings = reconcile.desired({"nodes": NODES})
     with pytest.raises(reconcile.PreflightError) as err:
         reconcile.resolve_default_instance(want, agents)
     assert words in str(err.value) and "set default_instance" in str(err.value)
@@ -45,7 +45,7 @@ def test_ini_content_and_parse_errors():
 
 
 def test_preflight_lint_modes():
-    lax, _ = reconcile.desired({"nodes": [{"name": "manager", "role": "manager"},
+    lax, _warnings = reconcile.desired({"nodes": [{"name": "manager", "role": "manager"},
                                           {"name": "worker-01", "role": "worker"}]}, default_instance="agent-a")
     with pytest.raises(reconcile.PreflightError) as err:
         reconcile.preflight(lax, lint="error")
@@ -56,7 +56,7 @@ def test_preflight_lint_modes():
 
 
 def test_preflight_reports_the_controllers_messages_first_and_sorted():
-    bad, _ = reconcile.desired({"nodes": [
+    bad, _warnings = reconcile.desired({"nodes": [
         {"name": "manager", "role": "manager", "port": 2150, "instance": "agent-a"},
         {"name": "logger", "role": "logger", "port": 2150, "instance": "agent-a"}]})
     with pytest.raises(reconcile.PreflightError) as err:
@@ -69,7 +69,7 @@ def test_preflight_reports_the_controllers_messages_first_and_sorted():
 
 
 def test_plan_is_forced_and_first_deploys_change():
-    want, _ = reconcile.desired({"nodes": NODES}, default_instance="agent-a")
+    want, _warnings = reconcile.desired({"nodes": NODES}, default_instance="agent-a")
     assert reconcile.plan(want, None)["changed"] is True
     same = cluster.from_dict(cluster.to_dict(want))
     assert reconcile.plan(want, same)["changed"] is False
@@ -94,7 +94,7 @@ def test_a_staged_config_with_the_deployed_id_counts_as_deployed():
     """Zeek 7.2-8.2 can lose nodes with explicit metrics ports from the deployed copy;
     the staged copy (kept as sent) with the deployed id still shows what runs."""
     nodes = [dict(NODES[0], metrics_port=9100), dict(NODES[1], metrics_port=9101)]
-    want, _ = reconcile.desired({"nodes": nodes}, default_instance="agent-a")
+    want, _warnings = reconcile.desired({"nodes": nodes}, default_instance="agent-a")
     staged = cluster.from_dict(cluster.to_dict(want))
     staged.id = "netsec-1"
     lossy = cluster.from_dict(cluster.to_dict(want))
