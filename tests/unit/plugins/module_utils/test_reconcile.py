@@ -45,8 +45,8 @@ def test_ini_content_and_parse_errors():
 
 
 def test_preflight_lint_modes():
-    lax, _warnings = reconcile.desired({"nodes": [{"name": "manager", "role": "manager"},
-                                          {"name": "worker-01", "role": "worker"}]}, default_instance="agent-a")
+    nodes = [{"name": "manager", "role": "manager"}, {"name": "worker-01", "role": "worker"}]
+    lax, _warnings = reconcile.desired({"nodes": nodes}, default_instance="agent-a")
     with pytest.raises(reconcile.PreflightError) as err:
         reconcile.preflight(lax, lint="error")
     assert any("worker-01" in e and "interface" in e for e in err.value.errors)
