@@ -222,17 +222,22 @@ class Controller(object):
             self.loop.call_soon(self.agents[name].deploy_request, areq.id, clone(config), False,
                                 lambda results, areqid=areq.id: self._on_agent_deploy_response(areqid, results))
 
-    def _on_agent_deploy_response(self, areqid, results):
+    def _collect(self, areqid, results):
+        """Record one agent's answer; the parent request once every agent has answered, else None."""
         areq = self.lookup(areqid)
         if areq is None:
-            return
+            return None
         self.finish(areqid)
         req = self.lookup(areq.parent_id)
         if req is None:
-            return
-        req.results.extend(results)
+            return None
+        req.results.extend(results if isinstance(results, list) else [results])
         req.requests.discard(areqid)
-        if req.requests:
+        return None if req.requests else req
+
+    def _on_agent_deploy_response(self, areqid, results):
+        req = self._collect(areqid, results)
+        if req is None:
             return
         self.configs[DEPLOYED] = req.config
         self.save()
@@ -367,16 +372,8 @@ class Controller(object):
             self.loop.call_soon(call, self.agents[name], areq.id, done)
 
     def _on_agent_answer(self, response, areqid, results):
-        areq = self.lookup(areqid)
-        if areq is None:
-            return
-        self.finish(areqid)
-        req = self.lookup(areq.parent_id)
+        req = self._collect(areqid, results)
         if req is None:
-            return
-        req.results.extend(results if isinstance(results, list) else [results])
-        req.requests.discard(areqid)
-        if req.requests:
             return
         self.publish(response, req.id, wire.results(req.results))
         self.finish(req.id)
