@@ -1,0 +1,27 @@
+"""Item 20: every example a reader may copy runs, through real ansible-playbook, against the emulator.
+
+One test per module EXAMPLES block and per YAML fence of README.md and docs/*.md. A fence marked
+``<!-- example: ... -->`` is skipped with the mark's reason (test_marks.py checks the marks);
+tasks marked ``# example: ...`` in EXAMPLES are left out, the others run.
+"""
+import pytest
+
+from runner import build_plays, run_plays, unmarked_tasks
+from snippets import find_snippets, mark_problem, snippet_id
+
+SNIPPETS = find_snippets()
+
+
+@pytest.mark.parametrize("snippet", SNIPPETS, ids=[snippet_id(s) for s in SNIPPETS])
+def test_example_runs(snippet, example_emulator, tmp_path):
+    if snippet.mark is not None:
+        assert mark_problem(snippet.mark) is None, mark_problem(snippet.mark)
+        pytest.skip("%s: marked: %s" % (snippet_id(snippet), snippet.mark))
+    assert snippet.text.strip(), "%s has no EXAMPLES" % snippet.source
+    tasks, marks = unmarked_tasks(snippet)
+    if not tasks and marks:
+        pytest.skip("%s: every task marked: %s" % (snippet_id(snippet), "; ".join(m.text for m in marks.values())))
+    plays = build_plays(tasks, snippet_id(snippet))
+    run = run_plays(plays, example_emulator.endpoints, str(tmp_path / "run"))
+    if run.returncode != 0:
+        pytest.fail("%s failed as written:\n%s" % (snippet_id(snippet), run), pytrace=False)
