@@ -87,8 +87,8 @@ def test_id_value_info_values_and_errors(play):
                                                            "fail_on_errors": False}},
     ])
     assert run.returncode == 0, run
-    assert run.task("all")["result"]["node_values"] == {n: 96 for n in ("logger", "manager", "proxy-01", "worker-01",
-                                                                   "worker-02")}
+    assert run.task("all")["result"]["node_values"] == {
+        n: 96 for n in ("logger", "manager", "proxy-01", "worker-01", "worker-02")}
     assert run.task("two")["result"]["node_values"] == {"logger": False, "worker-01": False}
     unknown = run.task("unknown id")
     assert unknown["status"] == "failed"
