@@ -38,9 +38,20 @@ CONTROLLER_TOPIC = "zeek/management/controller"
 CONTROLLER_SUBSCRIPTIONS = (CONTROLLER_TOPIC, "zeek/management/agent")
 APP_NAME_RE = re.compile(r"^[-/_.=:*@a-zA-Z0-9]+$")
 DESER = "deserialization_failed"
-# A client that stops reading is dropped once this many frames wait for it
-# (Zeek >= 8.1 has a similar per-client limit, default_websocket_max_event_queue_size).
-MAX_PENDING_FRAMES = 5000
+# A client that does not read what it is sent, as Zeek treats it:
+# * Zeek 7.2-8.0 (Broker's server): Broker::web_socket_buffer_size = 8192 messages per client and
+#   Broker::web_socket_overflow_policy = "drop_oldest" (base/frameworks/broker/main.zeek): once
+#   8192 wait, the oldest is dropped for each new one; the client stays connected.
+# * Zeek >= 8.1 (Cluster::listen_websocket on IXWebSocket): the send buffer itself is unbounded
+#   (IXWebSocketTransport::sendData: "_txbuf will keep growing"), but the server pings every
+#   Cluster::default_websocket_ping_interval (5 s) and closes a client whose pong has not come
+#   by the next ping with 1011 "Ping timeout" (IXWebSocketTransport::poll); a client that never
+#   reads never answers. (default_websocket_max_event_queue_size bounds the other direction:
+#   events *from* clients waiting for Zeek's main loop.)
+# Neither Zeek counts bytes; the emulator must, or a client that never reads costs gigabytes
+# before any of that happens. Past MAX_PENDING_BYTES it applies its profile's rule at once.
+BROKER_WEB_SOCKET_BUFFER_SIZE = 8192
+MAX_PENDING_BYTES = 32 * 2 ** 20  # two frames of the largest size accepted (16 MiB)
 
 
 class Profile(object):
@@ -87,25 +98,62 @@ class RequestLog(object):
 
 
 class Client(object):
-    def __init__(self, number, ws):
+    """One connection's outgoing queue, bounded as the profile's Zeek bounds it (see above)."""
+
+    def __init__(self, number, ws, broker_style=False, log=None, log_prefix=""):
         self.number = number
         self.ws = ws
         self.subscriptions = None  # None until the handshake succeeded
         self.queue = asyncio.Queue()
+        self.pending_bytes = 0  # frames are json.dumps() output, ASCII: characters are bytes
         self.writer = None
         self.inputs = 0  # data messages received (Broker numbers them from 1)
-        self.overflowed = False
+        self.broker_style = broker_style
+        self.log = log
+        self.log_prefix = log_prefix
+        self.dropped = 0
+        self.closed_as_slow = False
 
     def wants(self, topic):
         return self.subscriptions is not None and any(topic.startswith(p) for p in self.subscriptions)
 
     def send(self, text):
-        if self.queue.qsize() >= MAX_PENDING_FRAMES:
-            if not self.overflowed:
-                self.overflowed = True
-                asyncio.ensure_future(self.ws.close(1011, "client not reading: too many pending messages"))
+        if self.closed_as_slow:
             return
         self.queue.put_nowait(text)
+        self.pending_bytes += len(text)
+        over_count = self.broker_style and self.queue.qsize() > BROKER_WEB_SOCKET_BUFFER_SIZE
+        if not over_count and self.pending_bytes <= MAX_PENDING_BYTES:
+            return
+        if self.broker_style:
+            self._drop_oldest()
+        else:
+            self._close_as_ping_timeout()
+
+    def _drop_oldest(self):
+        while self.queue.qsize() > 1 and (self.queue.qsize() > BROKER_WEB_SOCKET_BUFFER_SIZE
+                                          or self.pending_bytes > MAX_PENDING_BYTES):
+            self.pending_bytes -= len(self.queue.get_nowait())
+            self.dropped += 1
+            if self.dropped == 1:
+                self._warn("dropping its oldest queued messages (Broker::web_socket_overflow_policy "
+                           "drop_oldest; limit %d messages, here also %d bytes)"
+                           % (BROKER_WEB_SOCKET_BUFFER_SIZE, MAX_PENDING_BYTES))
+
+    def _close_as_ping_timeout(self):
+        self.closed_as_slow = True
+        queued = self.pending_bytes
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.pending_bytes = 0
+        self.queue.put_nowait(None)  # the writer stops; nothing queued is sent any more
+        self._warn("%d bytes queued, closing it with 1011 \"Ping timeout\" as Zeek >= 8.1 does with a "
+                   "client that misses its pings" % queued)
+        asyncio.ensure_future(self.ws.close(1011, "Ping timeout"))
+
+    def _warn(self, text):
+        if self.log is not None:
+            self.log.warning("%sclient=%d not reading: %s" % (self.log_prefix, self.number, text))
 
     async def write_loop(self):
         try:
@@ -113,6 +161,7 @@ class Client(object):
                 text = await self.queue.get()
                 if text is None:
                     return
+                self.pending_bytes -= len(text)
                 await self.ws.send(text)
         except ConnectionClosed:
             return
@@ -183,7 +232,7 @@ class EmulatorServer(object):
     async def handler(self, ws):
         number = self.connections
         self.connections += 1
-        client = Client(number, ws)
+        client = Client(number, ws, self.profile.broker_style, self.log, self.log_prefix)
         client.writer = asyncio.ensure_future(client.write_loop())
         self.clients[number] = client
         peer = ws.remote_address[0] if ws.remote_address else "?"

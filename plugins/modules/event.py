@@ -109,6 +109,8 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ pong.reply.args[2] }} answered after {{ pong.reply.args[4] }} s of uptime"
 
+# example: needs a site script that declares MySite::block_scanner (the emulator's nodes declare only
+# Config::cluster_set_option and Netsec::ping)
 - name: Publish an event with typed arguments to every worker
   netsec.zeek.event:
     name: MySite::block_scanner

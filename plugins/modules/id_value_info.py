@@ -62,9 +62,9 @@ EXAMPLES = r"""
     id: bits_per_uid
   register: uid_bits
 
-- name: Check that every node uses JSON logs
+- name: Check that every node uses 96-bit UIDs
   ansible.builtin.assert:
-    that: (uid_bits.values | dict2items | map(attribute='value') | unique) == [96]
+    that: (uid_bits.node_values | dict2items | map(attribute='value') | unique) == [96]
 
 - name: Read an option on two workers, tolerating nodes that are down
   netsec.zeek.id_value_info:
@@ -75,8 +75,12 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-values:
-  description: Node name to the identifier's value in that node, parsed from the node's JSON.
+node_values:
+  description:
+    - Node name to the identifier's value in that node, parsed from the node's JSON
+      (C(zeek-client get-id-value) prints the same mapping as C(results)).
+    - Not called C(values), which Jinja resolves to the dictionary method C(values()), nor
+      C(results), which Ansible reserves for loops (it renames that key to C(ansible_module_results)).
   returned: success
   type: dict
   sample:
@@ -127,7 +131,7 @@ def main():
             answer = controller.get_id_value(identifier, module.params["nodes"])
     except CLIENT_ERRORS as err:
         fail(module, err)
-    result = dict(changed=False, values=answer["values"], errors=answer["errors"])
+    result = dict(changed=False, node_values=answer["values"], errors=answer["errors"])
     if answer["errors"] and module.params["fail_on_errors"]:
         module.fail_json(msg="Reading %s failed: %s" % (identifier, describe(answer["errors"])), **result)
     module.exit_json(**result)

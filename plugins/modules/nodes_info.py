@@ -32,16 +32,18 @@ options:
     description:
       - Return only nodes with one of these roles. C(agent) and C(controller) select the
         management processes, the others select cluster nodes.
+      - One of C(manager), C(logger), C(proxy), C(worker), C(agent), C(controller), in any case,
+        so the values as RV(nodes) shows them (C(WORKER)) work too.
     type: list
     elements: str
-    choices: [manager, logger, proxy, worker, agent, controller]
   states:
     description:
       - Return only nodes in one of these states, for example C(PENDING) to find nodes that did
         not check in with their agent.
+      - One of C(PENDING), C(RUNNING), C(STOPPED), C(FAILED), C(CRASHED), C(UNKNOWN), in any case
+        (C(running) works too).
     type: list
     elements: str
-    choices: [PENDING, RUNNING, STOPPED, FAILED, CRASHED, UNKNOWN]
   fail_on_errors:
     description:
       - Fail the task when the controller reports an error, such as C(no instances connected).
@@ -68,6 +70,12 @@ EXAMPLES = r"""
     roles: [worker]
     states: [PENDING]
   register: pending_workers
+
+- name: Filters also take the values as the module prints them
+  netsec.zeek.nodes_info:
+    roles: [WORKER, PROXY]
+    states: [RUNNING]
+  register: running_workers
 """
 
 RETURN = r"""
@@ -121,6 +129,19 @@ from ansible_collections.netsec.zeek.plugins.module_utils.common import (
 )
 
 MANAGEMENT_ROLES = ("AGENT", "CONTROLLER")
+ROLES = ("MANAGER", "LOGGER", "PROXY", "WORKER") + MANAGEMENT_ROLES
+STATES = ("PENDING", "RUNNING", "STOPPED", "FAILED", "CRASHED", "UNKNOWN")
+
+
+def upper_choices(module, name, allowed):
+    """The option's values in upper case, as get-nodes reports them; any case is accepted
+    (Ansible's own `choices` check is case-sensitive, so it would refuse the printed WORKER)."""
+    values = set(v.strip().upper() for v in module.params[name] or [])
+    unknown = sorted(values - set(allowed))
+    if unknown:
+        module.fail_json(msg="%s: unknown value%s %s; use %s (any case)" % (
+            name, "s" if len(unknown) > 1 else "", ", ".join(unknown), ", ".join(a.lower() for a in allowed)))
+    return values
 
 
 def select(instances, roles, states):
@@ -143,17 +164,15 @@ def select(instances, roles, states):
 def main():
     module = AnsibleModule(
         argument_spec=connection_argument_spec(
-            roles=dict(type="list", elements="str",
-                       choices=["manager", "logger", "proxy", "worker", "agent", "controller"]),
-            states=dict(type="list", elements="str",
-                        choices=["PENDING", "RUNNING", "STOPPED", "FAILED", "CRASHED", "UNKNOWN"]),
+            roles=dict(type="list", elements="str"),
+            states=dict(type="list", elements="str"),
             fail_on_errors=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
     )
     require_libraries(module)
-    roles = set(r.upper() for r in module.params["roles"] or [])
-    states = set(s.upper() for s in module.params["states"] or [])
+    roles = upper_choices(module, "roles", ROLES)
+    states = upper_choices(module, "states", STATES)
     try:
         with controller_for(module) as controller:
             answer = controller.get_nodes()

@@ -143,6 +143,8 @@ EXAMPLES = r"""
     websocket_host: 127.0.0.1
     websocket_port: 27759
 
+# example: needs a TLS proxy in front of the manager's WebSocket listener (websocket_tls), which the
+# emulator's listener does not have
 - name: Connection settings once for the play
   module_defaults:
     group/netsec.zeek.controller:

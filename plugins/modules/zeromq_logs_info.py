@@ -81,6 +81,7 @@ seealso:
 """
 
 EXAMPLES = r"""
+# example: needs Zeek's ZeroMQ log writer sending records (tests/roles/test_zeromq_logs_info.py runs the module against a publisher)
 - name: Wait for a conn and an http record from Zeek's ZeroMQ writer
   netsec.zeek.zeromq_logs_info:
     endpoint: tcp://127.0.0.1:12345
@@ -89,10 +90,12 @@ EXAMPLES = r"""
     timeout: 30
   register: zeek_logs
 
+# example: needs Zeek's ZeroMQ log writer sending records (tests/roles/test_zeromq_logs_info.py runs the module against a publisher)
 - name: Show the first record's originator address
   ansible.builtin.debug:
     msg: "{{ zeek_logs.records[0].record['id.orig_h'] }}"
 
+# example: needs Zeek's ZeroMQ log writer sending records (tests/roles/test_zeromq_logs_info.py runs the module against a publisher)
 - name: Take any five records, whatever their path
   netsec.zeek.zeromq_logs_info:
     endpoint: tcp://127.0.0.1:12345

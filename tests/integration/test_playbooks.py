@@ -44,7 +44,7 @@ def run_repo_playbook(name, port, *args):
 
 
 def test_deploy_gitops_flow_and_status(emulator):
-    cluster = "-e", "zeek_cluster_file=clusters/production.example.ini"
+    cluster = "-e", "zeek_cluster_file=playbooks/clusters/production.example.ini"
 
     preview = run_repo_playbook("deploy.yml", emulator.port, *cluster, "--check", "--diff")
     assert preview.returncode == 0, preview
@@ -64,7 +64,8 @@ def test_deploy_gitops_flow_and_status(emulator):
     assert len(stage_and_deploy_requests(emulator)) == 2, "an unchanged cluster file must send nothing"
 
     # The YAML example describes the same cluster: nothing to do.
-    yaml_form = run_repo_playbook("deploy.yml", emulator.port, "-e", "zeek_cluster_file=clusters/production.example.yml",
+    yaml_form = run_repo_playbook("deploy.yml", emulator.port,
+                                  "-e", "zeek_cluster_file=playbooks/clusters/production.example.yml",
                                   "--check", "--diff")
     assert yaml_form.returncode == 0, yaml_form
     assert yaml_form.recap["changed"] == 0, yaml_form
