@@ -13,9 +13,7 @@ the playbook's exit code.
 import argparse
 import collections
 import os
-import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -27,8 +25,10 @@ LINK = os.path.join(COLLECTIONS, "ansible_collections", "netsec", "zeek")
 PLAYBOOK = os.path.join("playbooks", "demo.yml")
 AGENT = "agent-demo"
 INTERFACES = "lo,eth0,eth1"
-LISTEN_RE = re.compile(r"^listening on (wss?)://(.+):(\d+)/v1/messages/json$")
-REQUEST_RE = re.compile(r"^\S+ request (\S+) reqid=\S+ client=\S+$")
+
+# The emulator's own launcher (emulator/process.py), as tests and users' pipelines use it.
+sys.path.insert(0, REPO_ROOT)
+from emulator.process import EmulatorError, EmulatorProcess  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def say(text=""):
@@ -62,63 +62,8 @@ def ansible_playbook():
     return candidate if os.path.exists(candidate) else (shutil.which("ansible-playbook") or "ansible-playbook")
 
 
-class Emulator(object):
-    def __init__(self, workdir, startup_timeout=30.0):
-        self.workdir = workdir
-        self.state_dir = os.path.join(workdir, "state")
-        self.log_file = os.path.join(workdir, "emulator.log")
-        self.startup_timeout = startup_timeout
-        self.proc = None
-        self.port = None
-        self.url = None
-
-    def start(self):
-        command = [sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", "0",
-                   "--state-dir", self.state_dir, "--agent", AGENT, "--interfaces", INTERFACES,
-                   "--log-file", self.log_file]
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
-        env["PYTHONPATH"] = REPO_ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-        self.proc = subprocess.Popen(command, cwd=self.workdir, env=env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, universal_newlines=True)
-        deadline = time.monotonic() + self.startup_timeout
-        output = []
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            output.append(line)
-            match = LISTEN_RE.match(line.strip())
-            if match:
-                self.port = int(match.group(3))
-                self.url = line.strip()[len("listening on "):]
-                return
-        self.stop()
-        raise RuntimeError("the emulator did not start:\n" + "".join(output[-20:]))
-
-    def stop(self):
-        proc, self.proc = self.proc, None
-        if proc is None:
-            return
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        proc.stdout.close()
-
-    def request_counts(self):
-        counts = collections.Counter()
-        try:
-            with open(self.log_file, encoding="utf-8") as handle:
-                for line in handle:
-                    match = REQUEST_RE.match(line.strip())
-                    if match:
-                        counts[match.group(1)] += 1
-        except OSError:
-            pass
-        return counts
+def request_counts(emulator):
+    return collections.Counter(request.name for request in emulator.requests())
 
 
 def run_playbook(port, extra_args):
@@ -148,7 +93,8 @@ def main(argv=None):
     check_setup()
 
     workdir = tempfile.mkdtemp(prefix="netsec-zeek-demo-")
-    emulator = Emulator(workdir)
+    emulator = EmulatorProcess("--interfaces", INTERFACES, agents=[AGENT], state_dir=os.path.join(workdir, "state"),
+                               log_file=os.path.join(workdir, "emulator.log"), startup_timeout=30.0)
     code = 1
     try:
         step("Starting the controller emulator: a stand-in for a Zeek Management Framework controller "
@@ -160,7 +106,7 @@ def main(argv=None):
              "--check --diff, apply it, show the new pids")
         code = run_playbook(emulator.port, args.playbook_args)
 
-        counts = emulator.request_counts()
+        counts = request_counts(emulator)
         step("Requests the controller handled: %s" % (
             ", ".join("%s %d" % (name, counts[name]) for name in sorted(counts)) or "none"))
         if code == 0 and counts["stage_configuration_request"] == counts["deploy_request"] == 2:
@@ -172,17 +118,17 @@ def main(argv=None):
                 % (COLLECTIONS, ansible_playbook(), emulator.port))
             say("    Ctrl-C stops it.")
             try:
-                while emulator.proc.poll() is None:
+                while emulator.running:
                     time.sleep(0.5)
             except KeyboardInterrupt:
                 pass
     except KeyboardInterrupt:
         code = 130
-    except RuntimeError as err:
+    except EmulatorError as err:
         say(str(err))
         code = 1
     finally:
-        emulator.stop()
+        emulator.cleanup()
         shutil.rmtree(workdir, ignore_errors=True)
 
     if code == 0:

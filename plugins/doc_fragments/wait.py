@@ -12,16 +12,18 @@ class ModuleDocFragment(object):
 options:
   wait:
     description:
-      - Poll the controller until every affected cluster node is C(RUNNING), that is, has started
-        and checked in with its agent.
+      - Poll until the change has taken effect, and fail when it has not within I(wait_timeout).
+      - M(netsec.zeek.cluster_config) waits until every cluster node is C(RUNNING), that is, has
+        started and checked in with its agent; M(netsec.zeek.node_restart) until every restarted node
+        runs again with a new process id; M(netsec.zeek.option) until every node reports the new value.
       - Skipped in check mode.
     type: bool
     default: false
   wait_timeout:
     description:
-      - Seconds to wait when I(wait=true). On timeout the task fails and lists the nodes that are not
-        running with their state.
-    type: int
+      - Seconds to wait when I(wait=true). On timeout the task fails and says what did not happen, for
+        example the nodes that are not running, with their state.
+    type: float
     default: 120
   wait_sleep:
     description:

@@ -13,8 +13,9 @@ its event name is the expected one AND its first argument is our request id.
 ``Result.reqid`` is never used for matching: agents and nodes put internal
 sub-request ids there.
 
-Methods return plain Python data (dicts and lists of str/int/bool) so that
-modules can hand them to ``exit_json`` unchanged.
+Methods return plain Python data (dicts and lists of str/int/bool) that
+modules can hand to ``exit_json`` unchanged, except ``get_configuration``,
+which returns the typed record for the cluster model to read.
 """
 
 from __future__ import annotations
@@ -68,15 +69,14 @@ def _port_number(port):
 class Controller(object):
     """Requests to one controller over one WebSocket session.
 
-    ``version`` is the controller's Zeek version (for record lengths); Node
-    records are sent with 11 fields unless it is older than 7.0.
+    Pass ``session`` (anything with ``connect``, ``close``, ``publish`` and
+    ``receive_until``) to use one that is already open, or the keyword
+    arguments of ``transport.Session`` to open one on ``with``.
     """
 
-    def __init__(self, session=None, version=(8, 2), **session_options):
-        self.version = version
+    def __init__(self, session=None, **session_options):
         self._own_session = session is None
         self.session = session or Session(topics=(CONTROLLER_TOPIC,), **session_options)
-        self.requests = []
 
     def __enter__(self):
         if self._own_session:
@@ -95,7 +95,6 @@ class Controller(object):
         reqid = str(uuid.uuid4())
         name = API + request
         expected = API + response
-        self.requests.append(request)
         self.session.publish(CONTROLLER_TOPIC, make_event(name, [reqid] + list(args)))
 
         def is_ours(message):
@@ -161,9 +160,10 @@ class Controller(object):
         raise ProtocolError("stage_configuration_response: no configuration id in the results")
 
     def get_configuration(self, deployed=False):
-        """The staged (as sent) or deployed (as augmented) configuration as a
-        plain dict (CONFIGURATION fields), or ControllerError such as
-        'no deployed configuration available'."""
+        """The staged (as sent) or deployed (as augmented) configuration as
+        the typed CONFIGURATION record (a broker_json Vector, read with
+        ``cluster.from_wire``), or ControllerError such as 'no deployed
+        configuration available'."""
         (value,) = self.transact("get_configuration_request", [bool(deployed)],
                                  "get_configuration_response")[:1]
         result = self._result(value, "get_configuration_response")

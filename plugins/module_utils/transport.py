@@ -288,9 +288,8 @@ def _reason(err):
 
 
 def _closed_reason(err):
-    code = getattr(err, "code", None)
+    # websockets >= 10 carries the peer's close frame in ``rcvd``; ``code`` is deprecated since 13.1.
     rcvd = getattr(err, "rcvd", None)
     if rcvd is not None:
-        code = rcvd.code
-        return "code %s %s" % (code, rcvd.reason or "")
-    return "code %s %s" % (code, getattr(err, "reason", "") or "")
+        return "code %s %s" % (rcvd.code, rcvd.reason or "")
+    return "code %s %s" % (getattr(err, "code", None), getattr(err, "reason", "") or "")

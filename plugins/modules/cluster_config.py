@@ -249,16 +249,17 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.netsec.zeek.plugins.module_utils import cluster, reconcile
 from ansible_collections.netsec.zeek.plugins.module_utils.broker_json import to_json
-from ansible_collections.netsec.zeek.plugins.module_utils.common import (
+from ansible_collections.netsec.zeek.plugins.module_utils.connection import (
     CLIENT_ERRORS,
     connection_argument_spec,
     controller_for,
     fail,
     require_libraries,
 )
-from ansible_collections.netsec.zeek.plugins.module_utils.waiting import (
-    WAIT_ARGS,
+from ansible_collections.netsec.zeek.plugins.module_utils.waiter import (
     not_running_table,
+    seconds,
+    wait_argument_spec,
     wait_until_running,
 )
 
@@ -274,7 +275,7 @@ def argument_spec():
         lint=dict(type="str", default="error", choices=["error", "warn", "ignore"]),
         controller_broker_port=dict(type="int", default=2150),
     )
-    spec.update(WAIT_ARGS)
+    spec.update(wait_argument_spec())
     return spec
 
 
@@ -370,8 +371,8 @@ def wait_for_nodes(module, controller, want, result):
                                            module.params["wait_sleep"])
     result["wait_duration"] = round(waited, 3)
     if not ok:
-        module.fail_json(msg="Timed out after %ss waiting for the cluster nodes to run: %s" % (
-            module.params["wait_timeout"], "; ".join(not_running_table(names, nodes))), **result)
+        module.fail_json(msg="Timed out after %s waiting for the cluster nodes to run: %s" % (
+            seconds(module.params["wait_timeout"]), "; ".join(not_running_table(names, nodes))), **result)
 
 
 def preflight_message(err):

@@ -161,94 +161,10 @@ errors:
   elements: str
 """
 
-import time
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.netsec.zeek.plugins.module_utils.broker_json import (
-    BrokerJSONError,
-    Count,
-    Integer,
-    Real,
-    Table,
-    Vector,
-    as_event,
-    make_event,
-    parse_type,
-    to_json,
-    to_plain,
-)
-from ansible_collections.netsec.zeek.plugins.module_utils.common import require_libraries
-from ansible_collections.netsec.zeek.plugins.module_utils.websocket_args import (
-    TransportError,
-    websocket_argument_spec,
-    websocket_failure,
-    websocket_session,
-    websocket_where,
-)
-
-# How long to listen for an error frame after publishing when no reply is awaited.
-ERROR_GRACE = 0.5
-
-
-def plain_to_broker(value, path):
-    """The documented default mapping of plain YAML values."""
-    if value is None:
-        raise BrokerJSONError("a Zeek event argument cannot be null; give its type and value", path)
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return Count(value) if value >= 0 else Integer(value)
-    if isinstance(value, float):
-        return Real(value)
-    if isinstance(value, str):
-        return str(value)
-    if isinstance(value, (list, tuple)):
-        return Vector(plain_to_broker(item, "%s[%d]" % (path, index)) for index, item in enumerate(value))
-    if isinstance(value, dict):
-        return Table((str(key), plain_to_broker(item, "%s[%s]" % (path, key))) for key, item in value.items())
-    raise BrokerJSONError("cannot send a %s; give its type and value" % type(value).__name__, path)
-
-
-def convert_args(args):
-    out = []
-    for index, arg in enumerate(args):
-        path = "args[%d]" % index
-        if isinstance(arg, dict) and "type" in arg and set(arg) <= {"type", "value"}:
-            if "value" not in arg:
-                raise BrokerJSONError("an argument with a type needs a value too", path)
-            try:
-                out.append(parse_type(arg["type"]).to_broker(arg["value"]))
-            except BrokerJSONError as err:
-                raise err.under(path)
-        else:
-            out.append(plain_to_broker(arg, path))
-    return out
-
-
-def wait_for_reply(session, params, first_arg):
-    name = params["reply_event"]
-
-    def is_reply(message):
-        event = as_event(message.value)
-        if event is None or event.name != name:
-            return False
-        if params["reply_match"] == "first_arg":
-            return bool(event.args) and to_json(event.args[0]) == to_json(first_arg)
-        return True
-
-    deadline = time.monotonic() + params["reply_timeout"]
-    while True:
-        remaining = deadline - time.monotonic()
-        if session.error_frames:
-            return None
-        if remaining <= 0:
-            return None
-        try:
-            return session.receive_until(is_reply, timeout=min(0.5, remaining))
-        except TransportError as err:
-            if err.kind != "timeout":
-                raise
+from ansible_collections.netsec.zeek.plugins.module_utils.connection import websocket_argument_spec
+from ansible_collections.netsec.zeek.plugins.module_utils.event_runner import run_module
 
 
 def main():
@@ -265,59 +181,7 @@ def main():
         required_by={"reply_event": "reply_topic"},
         supports_check_mode=True,
     )
-    require_libraries(module)
-    params = module.params
-    name = params["name"].strip()
-    if not name:
-        module.fail_json(msg="name must be an event name, for example Netsec::ping")
-    try:
-        args = convert_args(params["args"])
-    except BrokerJSONError as err:
-        module.fail_json(msg="Event %s: %s. Give the argument as {type: <Zeek type>, value: <value>} when the "
-                         "default mapping does not fit." % (name, err), error_kind="value")
-    event = make_event(name, args)
-    result = dict(changed=True, published=False, errors=[],
-                  event=dict(name=name, topic=params["topic"], args=[to_json(a) for a in args]))
-    if module.check_mode:
-        module.exit_json(**result)
-
-    topics = [params["reply_topic"]] if params["reply_event"] else []
-    try:
-        session = websocket_session(params, topics)
-    except ValueError as err:
-        module.fail_json(msg=str(err), **result)
-    try:
-        session.connect()
-        session.publish(params["topic"], event)
-        result["published"] = True
-        reply = None
-        if params["reply_event"]:
-            reply = wait_for_reply(session, params, args[0] if args else None)
-        else:
-            try:
-                session.receive_until(lambda message: False, timeout=ERROR_GRACE)
-            except TransportError as err:
-                if err.kind != "timeout":
-                    raise
-    except TransportError as err:
-        result["errors"] = ["%s: %s" % (f.code, f.context) for f in session.error_frames]
-        module.fail_json(msg=websocket_failure(params, err), error_kind=err.kind, **result)
-    finally:
-        session.close()
-    result["errors"] = ["%s: %s" % (f.code, f.context) for f in session.error_frames]
-    if result["errors"]:
-        module.fail_json(msg="The WebSocket listener %s refused event %s: %s (Zeek 8.1 and later: the listening node "
-                         "does not declare the event, or the number or types of the arguments differ from its "
-                         "parameters)" % (websocket_where(params), name, "; ".join(result["errors"])),
-                         error_kind="rejected", **result)
-    if params["reply_event"]:
-        if reply is None:
-            module.fail_json(msg="No %s arrived on %s within %ss after %s was published to %s." % (
-                params["reply_event"], params["reply_topic"], params["reply_timeout"], name, params["topic"]),
-                error_kind="timeout", **result)
-        received = as_event(reply.value)
-        result["reply"] = dict(name=received.name, topic=reply.topic, args=to_plain(received.args))
-    module.exit_json(**result)
+    run_module(module)
 
 
 if __name__ == "__main__":

@@ -63,7 +63,7 @@ instances:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.netsec.zeek.plugins.module_utils.common import (
+from ansible_collections.netsec.zeek.plugins.module_utils.connection import (
     CLIENT_ERRORS,
     connection_argument_spec,
     controller_for,

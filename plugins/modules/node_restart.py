@@ -85,24 +85,25 @@ wait_duration:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.netsec.zeek.plugins.module_utils import reconcile
-from ansible_collections.netsec.zeek.plugins.module_utils.common import (
+from ansible_collections.netsec.zeek.plugins.module_utils.connection import (
     CLIENT_ERRORS,
     connection_argument_spec,
     controller_for,
     fail,
     require_libraries,
 )
-from ansible_collections.netsec.zeek.plugins.module_utils.waiting import (
-    WAIT_ARGS,
+from ansible_collections.netsec.zeek.plugins.module_utils.waiter import (
     flatten,
     not_running_table,
+    seconds,
+    wait_argument_spec,
     wait_until_running,
 )
 
 
 def main():
     spec = connection_argument_spec(nodes=dict(type="list", elements="str", default=[]))
-    spec.update(WAIT_ARGS)
+    spec.update(wait_argument_spec())
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     require_libraries(module)
     asked = sorted(set(module.params["nodes"]))
@@ -138,8 +139,8 @@ def main():
                                                        module.params["wait_sleep"], pids_before)
                 result["wait_duration"] = round(waited, 3)
                 if not ok:
-                    module.fail_json(msg="Timed out after %ss waiting for restarted nodes to run: %s" % (
-                        module.params["wait_timeout"], "; ".join(not_running_table(targets, nodes, pids_before))), **result)
+                    module.fail_json(msg="Timed out after %s waiting for restarted nodes to run: %s" % (
+                        seconds(module.params["wait_timeout"]), "; ".join(not_running_table(targets, nodes, pids_before))), **result)
     except CLIENT_ERRORS as err:
         fail(module, err, **result)
     module.exit_json(**result)

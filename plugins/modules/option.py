@@ -36,6 +36,7 @@ author:
 extends_documentation_fragment:
   - netsec.zeek.connection
   - netsec.zeek.websocket
+  - netsec.zeek.wait
   - netsec.zeek.attributes
 attributes:
   check_mode:
@@ -91,21 +92,11 @@ options:
   wait:
     description:
       - Wait until every node reports the new value. When false the task publishes and returns, and a
-        value Zeek refuses goes unnoticed.
+        value Zeek refuses goes unnoticed, because Zeek answers nothing to an option change.
+      - On timeout the task fails, names the nodes that kept another value and explains why Zeek
+        refuses a value.
       - Skipped in check mode.
-    type: bool
     default: true
-  wait_timeout:
-    description:
-      - Seconds to wait for every node to report the new value. On timeout the task fails, names the
-        nodes that kept another value and explains why Zeek refuses a value.
-    type: float
-    default: 30
-  wait_sleep:
-    description:
-      - Seconds between two reads of the value while waiting.
-    type: float
-    default: 1
 notes:
   - The task needs two connections, to the controller (to read values) and to a WebSocket listener in
     the cluster (to publish). The management framework does not start such a listener; load
@@ -219,142 +210,20 @@ diff:
     after: {"Site::local_nets": {"manager": ["10.0.0.0/8"]}}
 """
 
-import time
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.netsec.zeek.plugins.module_utils.broker_json import make_event
-from ansible_collections.netsec.zeek.plugins.module_utils.common import (
-    CLIENT_ERRORS,
+from ansible_collections.netsec.zeek.plugins.module_utils.connection import (
     connection_argument_spec,
-    controller_for,
-    fail,
-    require_libraries,
-)
-from ansible_collections.netsec.zeek.plugins.module_utils.runtime_options import (
-    KNOWN_OPTIONS,
-    OptionError,
-    constant_error,
-    differing_nodes,
-    known_type_warning,
-    plan,
-)
-from ansible_collections.netsec.zeek.plugins.module_utils.websocket_args import (
-    TransportError,
     websocket_argument_spec,
-    websocket_failure,
-    websocket_session,
-    websocket_where,
 )
-
-SET_OPTION_EVENT = "Config::cluster_set_option"
-MANAGER_TOPIC = "zeek/cluster/manager"
-REJECTION_HELP = (
-    "Zeek did not apply the value: nothing answers an option change, so this is how a refusal shows. "
-    "Zeek refuses it when the ID is not an option (the manager's reporter.log says \"ID '{name}' is not an "
-    "option\"), or when the Broker type does not match the option's declared type (\"Incompatible type for set "
-    "of ID '{name}': got broker data '...', need '...'\"): check type. Also check that the listener at {where} "
-    "runs on the manager of this cluster, and that no change handler rewrites the value.")
-
-
-def entries(module):
-    params = module.params
-    if params["options"] is not None:
-        items = [(o["name"], o["value"], o.get("type")) for o in params["options"]]
-    else:
-        items = [(params["name"], params["value"], params["type"])]
-    seen = set()
-    out = []
-    for name, value, hint in items:
-        name = (name or "").strip()
-        if not name:
-            module.fail_json(msg="every option needs a name, for example Site::local_nets")
-        if name in seen:
-            module.fail_json(msg="option %s is given twice" % name)
-        seen.add(name)
-        if value is None:
-            module.fail_json(msg="option %s needs a value" % name)
-        out.append((name, value, hint.strip() if hint else None))
-    return out
-
-
-def describe(errors):
-    return "; ".join("%s: %s" % (e["source"] or "controller", e["error"]) for e in errors)
-
-
-def read_values(module, controller, name):
-    answer = controller.get_id_value(name)
-    if answer["errors"]:
-        unknown = sorted(e["source"] for e in answer["errors"] if e["error"] == "unknown id" and e["source"])
-        extra = ""
-        if unknown:
-            extra = " Zeek does not know %s on %s: is the script that declares it loaded there?" % (
-                name, ", ".join(unknown))
-        module.fail_json(msg="Reading %s from the cluster failed, so it cannot be compared or verified: %s.%s" % (
-            name, describe(answer["errors"]), extra), errors=answer["errors"])
-    if not answer["values"]:
-        module.fail_json(msg="No cluster node reported %s: is a cluster deployed?" % name)
-    return answer["values"]
-
-
-def drain_errors(session):
-    """Error frames the listener sent since the publish (Zeek >= 8.1 reports events it cannot create)."""
-    try:
-        session.receive_until(lambda message: False, timeout=0.05)
-    except TransportError:
-        pass  # a timeout (nothing more to read) or a closed listener: the values tell the rest
-    return ["%s: %s" % (frame.code, frame.context) for frame in session.error_frames]
-
-
-def wait_for_values(module, controller, session, plans):
-    params = module.params
-    deadline = time.monotonic() + params["wait_timeout"]
-    started = time.monotonic()
-    pending = dict((p.name, p) for p in plans)
-    latest = dict((p.name, dict(p.reported)) for p in plans)
-    while True:
-        frames = drain_errors(session)
-        if frames:
-            module.fail_json(msg="The WebSocket listener %s refused the %s event: %s. It needs a cluster node that "
-                             "declares Config::cluster_set_option, i.e. the manager of a cluster."
-                             % (websocket_where(params), SET_OPTION_EVENT, "; ".join(frames)),
-                             error_kind="rejected", published=sorted(pending))
-        for name in sorted(pending):
-            answer = controller.get_id_value(name)
-            if answer["errors"]:
-                continue  # a node restarting; retried until the deadline
-            latest[name] = answer["values"]
-            current = pending[name]
-            if not differing_nodes(current.ztype, current.wanted, answer["values"]):
-                del pending[name]
-        if not pending:
-            return round(time.monotonic() - started, 3)
-        if time.monotonic() >= deadline:
-            break
-        time.sleep(max(0.0, min(params["wait_sleep"], deadline - time.monotonic())))
-    problems, details = [], []
-    for name in sorted(pending):
-        current = pending[name]
-        nodes = differing_nodes(current.ztype, current.wanted, latest[name])
-        kept = [n for n in nodes if latest[name].get(n) == current.reported.get(n)]
-        other = [n for n in nodes if n not in kept]
-        text = "%s: %s kept the old value" % (name, ", ".join(kept)) if kept else "%s:" % name
-        if other:
-            text += "%s %s report%s another value than the one sent" % (
-                ";" if kept else "", ", ".join(other), "s" if len(other) == 1 else "")
-        problems.append(text)
-        details.append({"name": name, "nodes": nodes, "values": latest[name], "wanted": current.rendered})
-    module.fail_json(
-        msg="After %ss, not every node reports the new value (%s). %s" % (
-            params["wait_timeout"], "; ".join(problems),
-            REJECTION_HELP.format(name=sorted(pending)[0], where=websocket_where(params))),
-        error_kind="not_applied", not_applied=details, published=[p.name for p in plans])
-    return None
+from ansible_collections.netsec.zeek.plugins.module_utils.option_runner import run_module
+from ansible_collections.netsec.zeek.plugins.module_utils.waiter import wait_argument_spec
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=connection_argument_spec(**websocket_argument_spec(
+        argument_spec=connection_argument_spec(**websocket_argument_spec(**wait_argument_spec(
+            wait=True,
             name=dict(type="str"),
             value=dict(type="raw"),
             type=dict(type="str"),
@@ -364,72 +233,13 @@ def main():
                 type=dict(type="str"),
             )),
             location=dict(type="str", default="netsec.zeek.option"),
-            wait=dict(type="bool", default=True),
-            wait_timeout=dict(type="float", default=30.0),
-            wait_sleep=dict(type="float", default=1.0),
-        )),
+        ))),
         mutually_exclusive=[("name", "options"), ("value", "options"), ("type", "options")],
         required_one_of=[("name", "options")],
         required_by={"name": "value"},
         supports_check_mode=True,
     )
-    require_libraries(module)
-    wanted = entries(module)
-
-    # Everything that can be checked without the cluster fails here, before any connection.
-    for name, value, hint in wanted:
-        message = constant_error(name)
-        if message is not None:
-            module.fail_json(msg=message, error_kind="not_an_option")
-        warning = known_type_warning(name, hint)
-        if warning:
-            module.warn(warning)
-        if hint or name in KNOWN_OPTIONS:
-            try:
-                plan(name, value, hint)
-            except OptionError as err:
-                module.fail_json(msg=str(err), error_kind="value")
-
-    result = dict(changed=False, options=[], published=[])
-    try:
-        with controller_for(module) as controller:
-            plans = []
-            for name, value, hint in wanted:
-                reported = read_values(module, controller, name)
-                try:
-                    plans.append(plan(name, value, hint, reported))
-                except OptionError as err:
-                    module.fail_json(msg=str(err), error_kind="value", **result)
-            result["options"] = [dict(name=p.name, type=p.type_text, type_source=p.type_source, value=p.rendered,
-                                      changed=p.changed, nodes_changed=p.differing, before=p.before())
-                                 for p in plans]
-            changing = [p for p in plans if p.changed]
-            result["changed"] = bool(changing)
-            if module._diff:
-                result["diff"] = dict(before=dict((p.name, p.before()) for p in plans),
-                                      after=dict((p.name, p.after()) for p in plans))
-            if not changing or module.check_mode:
-                module.exit_json(**result)
-            try:
-                session = websocket_session(module.params)
-            except ValueError as err:
-                module.fail_json(msg=str(err), **result)
-            try:
-                try:
-                    session.connect()
-                    for current in changing:
-                        session.publish(MANAGER_TOPIC, make_event(SET_OPTION_EVENT, [
-                            current.name, current.typed, module.params["location"]]))
-                        result["published"].append(current.name)
-                except TransportError as err:
-                    module.fail_json(msg=websocket_failure(module.params, err), error_kind=err.kind, **result)
-                if module.params["wait"]:
-                    result["duration"] = wait_for_values(module, controller, session, changing)
-            finally:
-                session.close()
-    except CLIENT_ERRORS as err:
-        fail(module, err, **result)
-    module.exit_json(**result)
+    run_module(module)
 
 
 if __name__ == "__main__":

@@ -16,9 +16,7 @@ import yaml
 from _support import REPO_ROOT, ms, print_table, sample_config
 from ansible_collections.netsec.zeek.plugins.module_utils import cluster
 from ansible_collections.netsec.zeek.plugins.module_utils.controller import Controller
-
-sys.path.insert(0, os.path.join(REPO_ROOT, "tests"))
-from emulator_process import EmulatorProcess  # noqa: E402
+from emulator.process import EmulatorProcess
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROUNDS = 5

@@ -4,16 +4,12 @@ Target (issue 2): a 1,000-node stage + deploy under 1 s. Nodes start at once
 (--node-start-delay 0) so the figure is the protocol path: encode, send,
 controller validation and port assignment, agents, decode.
 """
-import os
-import sys
 import time
 
-from _support import REPO_ROOT, ms, print_table, sample_config
+from _support import ms, print_table, sample_config
 from ansible_collections.netsec.zeek.plugins.module_utils import cluster
 from ansible_collections.netsec.zeek.plugins.module_utils.controller import Controller
-
-sys.path.insert(0, os.path.join(REPO_ROOT, "tests"))
-from emulator_process import EmulatorProcess  # noqa: E402
+from emulator.process import EmulatorProcess
 
 SIZES = (10, 100, 1000, 10000)
 

@@ -6,8 +6,9 @@ import sys
 
 import yaml
 
+from emulator.process import REPO_ROOT
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO_ROOT = os.path.dirname(os.path.dirname(HERE))
 COLLECTIONS = os.path.join(REPO_ROOT, ".build", "collections")
 BIN = os.path.dirname(sys.executable)
 

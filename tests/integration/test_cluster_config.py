@@ -9,7 +9,7 @@ import copy
 
 import pytest
 
-from conftest import AGENT, stage_and_deploy_requests
+from emulated import AGENT, stage_and_deploy_requests
 
 BASE = {"instances": [{"name": AGENT}], "nodes": [
     {"name": "manager", "instance": AGENT, "role": "manager"},
@@ -285,7 +285,7 @@ def test_no_redeploy_loop_when_the_controller_drops_nodes_from_the_deployed_copy
     """Zeek 7.2.0-8.0.9/8.1.x leave nodes with explicit metrics ports out of the deployed
     configuration. Comparing with it alone would redeploy (restart everything) on every
     run; the staged copy with the deployed id shows the cluster already runs the config."""
-    from emulator_process import EmulatorProcess
+    from emulator.process import EmulatorProcess
     from playbook import run_playbook
     config = {"nodes": [
         {"name": "manager", "instance": AGENT, "role": "manager", "metrics_port": 9100},

@@ -10,7 +10,7 @@ import functools
 
 import pytest
 
-from emulator_process import EmulatorProcess
+from emulator.process import EmulatorProcess
 from playbook import run_playbook
 from test_option import AGENT, free_port
 

@@ -4,7 +4,7 @@ import subprocess
 import sys
 import venv
 
-from conftest import AGENT
+from emulated import AGENT
 from playbook import BIN, run_playbook
 
 CLUSTER = {"nodes": [
@@ -102,7 +102,7 @@ def test_id_value_info_values_and_errors(play):
 
 
 def test_nodes_info_reports_controller_errors(tmp_path):
-    from emulator_process import EmulatorProcess
+    from emulator.process import EmulatorProcess
     with EmulatorProcess("--no-agents") as alone:
         run = run_playbook(tmp_path, [
             {"name": "strict", "netsec.zeek.nodes_info": {"controller_port": alone.port}, "ignore_errors": True},
@@ -141,7 +141,7 @@ def test_bad_port_value_is_refused_before_connecting(play):
 def test_tls_profiles(tmp_path):
     """A Zeek 8.0 controller speaks Broker's anonymous TLS: plain ws fails, verified TLS fails,
     unverified TLS (which offers the anonymous suites) works."""
-    from emulator_process import EmulatorProcess
+    from emulator.process import EmulatorProcess
     with EmulatorProcess("--tls", zeek_version="8.0", agents=[AGENT]) as emu:
         run = run_playbook(tmp_path, [
             {"name": "plain", "netsec.zeek.instances_info": {"controller_port": emu.port, "retries": 1,

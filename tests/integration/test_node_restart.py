@@ -1,5 +1,5 @@
 """Issue 4: node_restart through real ansible-playbook against the emulator."""
-from conftest import AGENT
+from emulated import AGENT
 
 CLUSTER = {"nodes": [
     {"name": "manager", "instance": AGENT, "role": "manager"},

@@ -11,7 +11,7 @@ import socket
 
 import pytest
 
-from emulator_process import EmulatorProcess
+from emulator.process import EmulatorProcess
 from playbook import run_playbook
 
 AGENT = "agent-sensor1"
@@ -217,7 +217,7 @@ def test_zeek_refuses_wrong_broker_types_and_non_options(cluster):
     ])
     wrong = run.task("set Weird::sampling_rate")
     assert wrong["status"] == "failed"
-    assert wrong["result"]["msg"].startswith("After 3.0s, not every node reports the new value "
+    assert wrong["result"]["msg"].startswith("After 3s, not every node reports the new value "
                                              "(Weird::sampling_rate: logger, manager, worker-01 kept the old value).")
     assert "Incompatible type for set of ID 'Weird::sampling_rate'" in wrong["result"]["msg"]
     assert wrong["result"]["published"] == ["Weird::sampling_rate"]

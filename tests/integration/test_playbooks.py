@@ -10,7 +10,7 @@ import re
 import subprocess
 import sys
 
-from conftest import AGENT, stage_and_deploy_requests
+from emulated import AGENT, stage_and_deploy_requests
 from playbook import BIN, COLLECTIONS, REPO_ROOT
 
 RECAP_RE = re.compile(r"^localhost\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)

@@ -11,7 +11,7 @@ import venv
 
 import pytest
 
-from conftest import AGENT
+from emulated import AGENT
 from playbook import REPO_ROOT, run_playbook
 
 COMPAT = os.path.join(REPO_ROOT, ".build", "compat", "websockets-10.4")

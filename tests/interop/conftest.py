@@ -2,17 +2,11 @@
 
 Every test starts the emulator as a subprocess on 127.0.0.1 with a free port
 and a temporary state directory, and runs ``zeek-client`` as a subprocess
-(helpers in interop_helpers.py, the process wrapper in tests/emulator_process.py).
+(helpers in interop_helpers.py, the process wrapper in emulator/process.py).
 """
 
-import os
-import sys
-
 import pytest
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-from interop_helpers import EmulatorProcess  # noqa: E402
+from interop_helpers import EmulatorProcess
 
 
 @pytest.fixture

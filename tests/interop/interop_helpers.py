@@ -7,15 +7,7 @@ import socket
 import subprocess
 import sys
 
-TESTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-REPO_ROOT = os.path.dirname(TESTS_DIR)
-if TESTS_DIR not in sys.path:
-    sys.path.insert(0, TESTS_DIR)
-
-import emulator_process  # noqa: E402
-
-EmulatorProcess = emulator_process.EmulatorProcess
-EmulatorError = emulator_process.EmulatorError
+from emulator.process import REPO_ROOT, EmulatorError, EmulatorProcess  # noqa: F401 (the suite's imports)
 
 HOSTNAME = socket.gethostname()
 LOCAL_AGENT = "agent-%s" % HOSTNAME

@@ -6,7 +6,6 @@ WebSocket.cc; Zeek <= 8.0: Broker's json_client.cc and web_socket.cc).
 
 import json
 import re
-import sys
 import threading
 import uuid
 
@@ -14,12 +13,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
-from interop_helpers import REPO_ROOT
-
-if REPO_ROOT not in sys.path:
-    sys.path.insert(0, REPO_ROOT)
-
-from plugins.module_utils import broker_json as bj  # noqa: E402
+from ansible_collections.netsec.zeek.plugins.module_utils import broker_json as bj
 
 TOPIC = "zeek/management/controller"
 API = "Management::Controller::API::"

@@ -7,12 +7,7 @@ describes); a module's fixture then waits for its own scenario's result. The sce
 touch disjoint paths, so running them at the same time changes nothing but the wall
 time: on two cores the suite finishes in about half the time.
 """
-import os
-import sys
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-import scenarios  # noqa: E402  pylint: disable=wrong-import-position
+import scenarios
 
 
 def pytest_collection_finish(session):

@@ -1,21 +1,18 @@
 """playbooks/site.yml end to end: both roles on a stand-in prefix, then the cluster deploy
 through netsec.zeek.cluster_config against the controller emulator (the project's
-emulator of the Management Framework controller, tests/emulator_process.py), twice.
+emulator of the Management Framework controller, emulator/process.py), twice.
 
 systemd does not run here, so zeek_management_manage_service is false and the emulator
 plays the controller the units would start.
 """
 import os
 import shutil
-import sys
 import tempfile
 
 import helpers
 import scenarios
 import standins
-
-sys.path.insert(0, os.path.join(helpers.REPO_ROOT, "tests"))
-from emulator_process import EmulatorProcess  # noqa: E402  pylint: disable=wrong-import-position
+from emulator.process import EmulatorProcess
 
 SITE = os.path.join(helpers.REPO_ROOT, "playbooks", "site.yml")
 

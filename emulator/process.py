@@ -1,6 +1,7 @@
-"""Start and stop the controller emulator as a real subprocess, for tests.
+"""Start and stop the controller emulator as a subprocess: for tests, `make demo`
+and your own CI (see emulator/README.md, "In your own pipeline").
 
-    from emulator_process import EmulatorProcess
+    from emulator.process import EmulatorProcess
 
     with EmulatorProcess("--interfaces", "lo,eth0", agents=["agent-a"]) as emu:
         emu.host, emu.port, emu.url          # 127.0.0.1, <free port>, ws://127.0.0.1:<port>/v1/messages/json
@@ -18,6 +19,7 @@ Constructor arguments:
     port           listen port (default 0: a free one, kept across restart())
     python         interpreter (default: this one)
     startup_timeout seconds to wait for "listening on ..." (default 15)
+    log_file       where the emulator logs (default: emulator.log in a temporary directory)
 
 The request log has one line per controller request:
 ``<iso-time> request <short event name> reqid=<id> client=<n>``.
@@ -33,7 +35,8 @@ import sys
 import tempfile
 import time
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The collection root: `python -m emulator` imports the codec from plugins/module_utils there.
+from emulator import REPO_ROOT
 
 Request = collections.namedtuple("Request", "time name reqid client")
 
@@ -42,12 +45,12 @@ _LISTEN_RE = re.compile(r"^listening on (wss?)://(.+):(\d+)(/v1/messages/json)$"
 
 
 class EmulatorError(RuntimeError):
-    pass
+    """The emulator did not start (the message carries its stderr) or is already running."""
 
 
 class EmulatorProcess(object):
     def __init__(self, *args, state_dir=None, zeek_version="8.2", agents=None, host="127.0.0.1", port=0,
-                 python=None, startup_timeout=15.0):
+                 python=None, startup_timeout=15.0, log_file=None):
         self.args = [str(a) for a in args]
         self.zeek_version = zeek_version
         self.agents = list(agents or [])
@@ -57,7 +60,7 @@ class EmulatorProcess(object):
         self.startup_timeout = startup_timeout
         self._tmp = tempfile.mkdtemp(prefix="zeek-emulator-")
         self.state_dir = state_dir or os.path.join(self._tmp, "state")
-        self.log_file = os.path.join(self._tmp, "emulator.log")
+        self.log_file = log_file or os.path.join(self._tmp, "emulator.log")
         self.url = None
         self.proc = None
 
