@@ -22,7 +22,8 @@ def validate(config, controller_broker_port=2150, auto_assign_broker_ports=True)
     its words and its order (sorted by strcmp); an empty list when it would
     accept the configuration. ``controller_broker_port`` is the controller's
     Broker port (not its WebSocket port): a number, or text like ``2150/tcp``
-    (the form of ``ZEEK_CONTROLLER_PORT``)."""
+    (the form of ``ZEEK_CONTROLLER_PORT``), or None when unknown (that check
+    is then skipped)."""
     if isinstance(controller_broker_port, str):
         controller_broker_port = int(controller_broker_port.strip().split("/", 1)[0])
     # The record sets collapse identical records before the controller sees them.
@@ -123,7 +124,7 @@ def lint(config):
     def add(severity, node, field, message):
         findings.append(Finding(severity, node, field, message))
 
-    for check in (_lint_repeats, _lint_names, _lint_instances, _lint_roles):
+    for check in (_lint_repeats, _lint_names, _lint_paths, _lint_instances, _lint_roles):
         check(config, add)
     _lint_ports(config, dict((i.name, i) for i in config.instances), add)
     findings.sort(key=lambda f: (f.node or "", f.field or "", f.message))
@@ -175,8 +176,32 @@ def _lint_names(config, add):
                 % inst.name)
 
 
+def _lint_paths(config, add):
+    """Names that are no single directory name. Zeek's agent runs each node in
+    <state dir>/nodes/<node name> (policy/frameworks/management/agent/main.zeek,
+    deploy_request_finish: build_path(statedir, nodename), then mkdir), so
+    '../../etc/cron.d/x' would put a node's files outside its state dir."""
+    for node in config.nodes:
+        name = node.name
+        if "/" in name or ".." in name or "\0" in name or name == ".":
+            add("error", name, "name", "node %s: a node name cannot contain '/', '..' or NUL: Zeek's agent "
+                "makes the name a directory under its state directory (<state dir>/nodes/<name>), which such "
+                "a name escapes: rename the node" % _shown(name))
+
+
+def _shown(name):
+    return "'%s'" % name.replace("\0", "\\0")
+
+
 def _lint_instances(config, add):
+    nodes_on = set(node.instance for node in config.nodes)
     for inst in config.instances:
+        if config.nodes and inst.name not in nodes_on:
+            # Its agent answers a deployment once its pending nodes run; with none
+            # pending it never answers (agent/main.zeek, deploy_request_finish
+            # answers at once only when the whole configuration has no nodes).
+            add("error", inst.name, "instance", "instance '%s' has no nodes: its agent never answers the "
+                "deployment, which then times out: put a node on it or remove the instance" % inst.name)
         if inst.host is not None and inst.port is None:
             add("warning", inst.name, "host", "instance '%s' field 'host': %s is ignored without a port "
                 "(the agent connects to the controller, which uses the address it sees): remove host, "

@@ -16,13 +16,16 @@ import importlib.util
 import re
 import traceback
 
+from ansible_collections.netsec.zeek.plugins.module_utils.cluster.checks import validate
 from ansible_collections.netsec.zeek.plugins.module_utils.cluster.model import (
     UNKNOWN_HOST,
     ClusterConfigError,
     Configuration,
     Instance,
     Node,
+    CPU_AFFINITY_MAX,
     assign_instances,
+    cpu_problem,
     did_you_mean,
     field_message,
     parse_host,
@@ -86,8 +89,8 @@ SCHEMA = {
                     "port": _PORT,
                     "metrics_port": _PORT,
                     "interface": {"type": ["string", "null"]},
-                    "cpu_affinity": {"anyOf": [{"type": "integer"},
-                                               {"type": "string", "pattern": r"^\s*-?[0-9]+\s*$"},
+                    "cpu_affinity": {"anyOf": [{"type": "integer", "minimum": 0, "maximum": CPU_AFFINITY_MAX},
+                                               {"type": "string", "pattern": r"^\s*[0-9]{1,10}\s*$"},
                                                {"type": "null"}]},
                     "scripts": {"type": ["array", "null"], "items": {"type": "string", "minLength": 1}},
                     "env": {"type": ["object", "null"],
@@ -182,6 +185,9 @@ def _cpu(value):
         number = int(value)
     if number is None:
         raise ValueError("%s is not a whole number (a CPU index such as 3)" % quoted(value))
+    problem = cpu_problem(number)
+    if problem:
+        raise ValueError(problem)
     return number
 
 
@@ -347,10 +353,12 @@ def from_dict(data, default_instance=None, check_schema=None):  # pylint: disabl
     if config_id is not None and not isinstance(config_id, str):
         errors.append(field_message("configuration", "id", "%s is not text" % quoted(config_id)))
     nodes = []
-    for index, item in _entries(data, "nodes", "node", errors) or ():
+    node_entries = _entries(data, "nodes", "node", errors) or ()
+    for index, item in node_entries:
         fields = _convert_entry("node", index, item, _NODE_CONVERTERS, errors)
         if fields is not None:
             nodes.append(Node(fields.pop("name"), fields.pop("instance", None), fields.pop("role"), **fields))
+    free = [_name_or_place("node", item, index) for index, item in node_entries if item.get("instance") is None]
     instances = None
     entries = _entries(data, "instances", "instance", errors)
     if entries is not None:
@@ -359,13 +367,20 @@ def from_dict(data, default_instance=None, check_schema=None):  # pylint: disabl
             fields = _convert_entry("instance", index, item, _INSTANCE_CONVERTERS, errors)
             if fields is not None:
                 instances.append(Instance(fields["name"], fields.get("host"), fields.get("port")))
-    if errors:
-        raise ClusterConfigError(errors)
-    instances, errors = assign_instances(nodes, instances, default_instance,
-                                         [n for n in nodes if n.instance is None])
-    if errors:
-        raise ClusterConfigError(errors)
-    return Configuration(config_id or None, instances, nodes)
+            elif isinstance(item.get("name"), str) and item["name"]:
+                instances.append(Instance(item["name"]))  # still declared: validate must not miss it
+    instances, rule_errors = assign_instances(nodes, instances, default_instance, free, len(node_entries))
+    config = Configuration(config_id if isinstance(config_id, str) and config_id else None, instances, nodes)
+    if errors or rule_errors:
+        # Every problem at once: what the controller would refuse in the rest too.
+        rest = [] if rule_errors else validate(config, controller_broker_port=None)
+        raise ClusterConfigError(errors + rule_errors + rest, config=config)
+    return config
+
+
+def _name_or_place(kind, item, index):
+    name = item.get("name")
+    return name if isinstance(name, str) and name else where(kind, None, index)
 
 
 def to_dict(config):

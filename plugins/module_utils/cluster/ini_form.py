@@ -12,6 +12,7 @@ import configparser
 import re
 import shlex
 
+from ansible_collections.netsec.zeek.plugins.module_utils.cluster.checks import validate
 from ansible_collections.netsec.zeek.plugins.module_utils.cluster.model import (
     ROLE_WORDS,
     ROLES,
@@ -21,6 +22,7 @@ from ansible_collections.netsec.zeek.plugins.module_utils.cluster.model import (
     Instance,
     Node,
     assign_instances,
+    cpu_problem,
     did_you_mean,
     is_port,
     parse_host,
@@ -82,6 +84,8 @@ def _node_from_ini(sec, warnings):
         raise ValueError("port %d outside valid range" % port)
     if metrics_port is not None and not is_port(metrics_port):
         raise ValueError("metrics port %d outside valid range" % metrics_port)
+    if cpu_affinity is not None and cpu_problem(cpu_affinity):
+        raise ValueError("cpu_affinity %s" % cpu_problem(cpu_affinity))
     scripts = None
     text = sec.get("scripts")
     if text:
@@ -104,31 +108,38 @@ def _node_from_ini(sec, warnings):
 
 
 def _instances_from_ini(cfp, errors):
+    """The [instances] section; an entry with a problem is still declared
+    (without host and port) so that the checks of the rest do not miss it."""
     instances = []
     for key, value in cfp.items("instances"):
-        if not value:
-            instances.append(Instance(key))
-            continue
-        host, _sep, port = value.rpartition(":")
-        if host == "" or port == "":
-            errors.append('invalid spec for instance "%s": "%s" should be <host>:<port>' % (key, value))
-            continue
-        host = host.strip("[] ")
-        port = port.strip()
-        try:
-            host = parse_host(host)
-        except ValueError:
-            errors.append('invalid spec for instance "%s": "%s" is not an IP address '
-                          '(hostnames are not supported)' % (key, host))
-            continue
-        try:
-            port = parse_port("port", port)
-        except ValueError:
-            errors.append('invalid spec for instance "%s": port "%s" is not a number from 1 to 65535'
-                          % (key, port))
-            continue
-        instances.append(Instance(key, host, port))
+        instance = _instance_from_ini(key, value, errors)
+        instances.append(instance or Instance(key))
     return instances
+
+
+def _instance_from_ini(key, value, errors):
+    """``name`` or ``name = host:port`` -> Instance, or None after adding the problem."""
+    if not value:
+        return Instance(key)
+    host, _sep, port = value.rpartition(":")
+    if host == "" or port == "":
+        errors.append('invalid spec for instance "%s": "%s" should be <host>:<port>' % (key, value))
+        return None
+    host = host.strip("[] ")
+    port = port.strip()
+    try:
+        host = parse_host(host)
+    except ValueError:
+        errors.append('invalid spec for instance "%s": "%s" is not an IP address '
+                      '(hostnames are not supported)' % (key, host))
+        return None
+    try:
+        port = parse_port("port", port)
+    except ValueError:
+        errors.append('invalid spec for instance "%s": port "%s" is not a number from 1 to 65535'
+                      % (key, port))
+        return None
+    return Instance(key, host, port)
 
 
 def from_ini(text, default_instance=None):
@@ -157,6 +168,7 @@ def from_ini(text, default_instance=None):
     instances = None
     names = set()
     free = []
+    sections = 0
     if cfp.defaults():
         warnings.append("[DEFAULT] keys apply to every section, [instances] included: %s"
                         % ", ".join(sorted(cfp.defaults())))
@@ -169,23 +181,25 @@ def from_ini(text, default_instance=None):
                 warnings.append('node "%s" defined more than once, skipping repeats' % section)
                 continue
             sec = _Section(cfp, section)
+            sections += 1
+            if "instance" not in sec.keys:
+                free.append(section)
             try:
                 node = _node_from_ini(sec, warnings)
             except ValueError as err:
                 errors.append('invalid node "%s" configuration: %s' % (section, err))
                 continue
-            if "instance" not in sec.keys:
-                free.append(node)
             names.add(section)
             nodes.append(node)
         except configparser.InterpolationError as err:
             errors.append('section "%s": %s' % (section, _configparser_error(err)))
-    if errors:
-        raise ClusterConfigError(errors)
     declared_instances = instances is not None
-    instances, errors = assign_instances(nodes, instances, default_instance, free, ini=True)
-    if errors:
-        raise ClusterConfigError(errors)
+    instances, rule_errors = assign_instances(nodes, instances, default_instance, free, sections, ini=True)
+    if errors or rule_errors:
+        # Every problem at once: what the controller would refuse in the rest too.
+        config = Configuration(None, instances, nodes)
+        rest = [] if rule_errors else validate(config, controller_broker_port=None)
+        raise ClusterConfigError(errors + rule_errors + rest, config=config)
     if declared_instances:
         declared = set(i.name for i in instances)
         for node in nodes:

@@ -21,15 +21,24 @@ NODE_FIELDS = ("name", "instance", "role", "port", "metrics_port", "interface", 
 INSTANCE_FIELDS = ("name", "host", "port")
 # Management::Instance's host when the controller does not know it.
 UNKNOWN_HOST = "0.0.0.0"
+# Management::Node's cpu_affinity is a Zeek int, but the supervisor keeps it in
+# a C int and pins with it (src/supervisor/Supervisor.cc: static_cast<int>,
+# set_affinity(int core_number)): a CPU index 0 .. 2^31-1.
+CPU_AFFINITY_MAX = 2 ** 31 - 1
 
 
 class ClusterConfigError(ValueError):
-    """A configuration that cannot be used; ``messages`` lists every problem found."""
+    """A configuration that cannot be used; ``messages`` lists every problem found.
 
-    def __init__(self, messages):
+    ``config`` is, when a form raised it, what that form could read (records
+    with a problem left out), so a caller can lint the rest and report every
+    problem of a document at once."""
+
+    def __init__(self, messages, config=None):
         if isinstance(messages, str):
             messages = [messages]
         self.messages = list(messages)
+        self.config = config
         super(ClusterConfigError, self).__init__("; ".join(self.messages))
 
 
@@ -75,13 +84,25 @@ def quoted(value):
     return repr(value)
 
 
+def suggest(name, candidates, cutoff=0.6):
+    """The candidate closest to ``name`` (case-insensitive, difflib), or None
+    when none is close: ``suggest("agent-sensr1", ["agent-sensor1"])`` ->
+    ``"agent-sensor1"``."""
+    if not isinstance(name, str):
+        return None
+    by_lower = {}
+    for candidate in candidates:
+        by_lower.setdefault(str(candidate).lower(), candidate)
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=cutoff)
+    return by_lower[close[0]] if close else None
+
+
 def did_you_mean(value, choices, lower=False):
     """`` (did you mean 'x'?)`` for the choice closest to ``value``, or ''."""
-    if not isinstance(value, str):
+    close = suggest(value.split("::")[-1], choices) if isinstance(value, str) else None
+    if close is None:
         return ""
-    lowered = dict((c.lower(), c.lower() if lower else c) for c in choices)
-    close = difflib.get_close_matches(value.split("::")[-1].lower(), list(lowered), n=1, cutoff=0.6)
-    return " (did you mean %s?)" % quoted(lowered[close[0]]) if close else ""
+    return " (did you mean %s?)" % quoted(close.lower() if lower else close)
 
 
 def where(kind, name, index):
@@ -123,6 +144,14 @@ def parse_role(value):
     if short is None:
         raise ClusterConfigError(role_problem(value))
     return short
+
+
+def cpu_problem(value):
+    """Why ``value`` is no CPU index, or None when it is one."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= CPU_AFFINITY_MAX:
+        return None
+    return ("%s is not a CPU index 0-%d (Zeek's supervisor pins the node with a C int)"
+            % (quoted(value), CPU_AFFINITY_MAX))
 
 
 def is_port(number):
@@ -349,21 +378,24 @@ _NO_DEFAULT = ("no default instance was given (zeek-client uses agent-<hostname 
                "machine>)")
 
 
-def assign_instances(nodes, instances, default_instance, free, ini=False):
+def assign_instances(nodes, instances, default_instance, free, total=None, ini=False):
     """Apply the rule for nodes that state no instance; returns ``(instances,
     errors)``.
 
-    ``free`` are the nodes that state none. Either all nodes or none may do
-    that. When all do, zeek-client refuses an ``[instances]`` section (``ini``)
-    while the dict form uses its only declared instance; otherwise they go
-    on ``default_instance``, which the caller must know (zeek-client takes its
-    own host name, which is rarely the agent's). Without declared instances,
-    every named one is synthesized, connecting to the controller. Messages
-    keep zeek-client's words in the ``.ini`` form."""
-    if free and len(free) != len(nodes):
+    ``free`` names the document's nodes that state none, ``total`` counts its
+    nodes (default: ``len(nodes)``; more when some could not be read). Either
+    all nodes or none may state one. When none do, zeek-client refuses an
+    ``[instances]`` section (``ini``) while the dict form uses its only
+    declared instance; otherwise they go on ``default_instance``, which the
+    caller must know (zeek-client takes its own host name, which is rarely the
+    agent's). Without declared instances, every named one is synthesized,
+    connecting to the controller. Messages keep zeek-client's words in the
+    ``.ini`` form."""
+    total = len(nodes) if total is None else total
+    if free and len(free) != total:
         msg = "either all or no nodes must state instances"
         if not ini:
-            msg += " (without one: %s)" % ", ".join(sorted(n.name for n in free))
+            msg += " (without one: %s)" % ", ".join(sorted(free))
         return instances, [msg]
     if free and instances is not None:
         if ini:

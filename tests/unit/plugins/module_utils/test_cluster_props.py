@@ -59,7 +59,7 @@ def configs(draw, alphabet=AWKWARD, options=True, ini=True):
         for field, strategy in (
                 ("port", ports), ("metrics_port", ports),
                 ("interface", st.one_of(st.none(), text(alphabet))),
-                ("cpu_affinity", st.one_of(st.none(), st.integers(-4, 64))),
+                ("cpu_affinity", st.one_of(st.none(), st.integers(0, 64))),
                 ("scripts", st.one_of(st.none(), st.lists(text(alphabet, 1), max_size=3))),
                 ("env", st.one_of(st.none(), st.dictionaries(env_keys, text(alphabet), max_size=3)))):
             value = draw(strategy)
