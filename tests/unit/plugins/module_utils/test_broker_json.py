@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from ansible_collections.netsec.zeek.plugins.module_utils import broker_json as bj
+from ansible_collections.netsec.zeek.plugins.module_utils import broker_types
 from zeekclient import brokertypes as zc_bt
 
 CANONICAL = [
@@ -126,7 +127,7 @@ json_values = st.recursive(
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
     max_leaves=20,
 )
-data_types = st.sampled_from(sorted(bj._DECODERS) + ["money", ""])
+data_types = st.sampled_from(sorted(broker_types._DECODERS) + ["money", ""])  # pylint: disable=protected-access
 
 
 @st.composite

@@ -279,6 +279,7 @@ def test_instance_named_like_a_node_except_for_case():
                for f in lint(config))
     # the exact collision is the controller's error, reported by validate, not repeated here
     config.instances.append(Instance("worker-1"))
+    config.nodes.append(Node("worker-2", "worker-1", "worker", interface="eth0"))  # an instance needs a node
     assert cluster.validate(config) == ["node and instance names collide: worker-1"]
     assert not any(f.node == "worker-1" for f in lint(config))
 
@@ -344,6 +345,9 @@ def test_names_the_ini_format_cannot_carry():
     config = clean()
     config.instances.append(Instance("Agent-B"))
     config.instances.append(Instance("c=d"))
+    # instances need nodes (an idle one is an error of its own)
+    config.nodes.append(Node("worker-b", "Agent-B", "worker", interface="eth0"))
+    config.nodes.append(Node("worker-c", "c=d", "worker", interface="eth0"))
     config.nodes.append(Node("instances", "agent-a", "logger"))
     config.nodes.append(Node(" padded", "agent-a", "logger"))
     assert findings(config) == [
