@@ -173,7 +173,7 @@ def _words(value):
     return _check_text(_scalar_text(value), empty_ok=True)
 
 
-def _env(value, message):
+def _env(value):
     if not isinstance(value, dict):
         raise _Bad("must be a dict of environment variables, NAME: value")
     pairs = []
@@ -181,8 +181,8 @@ def _env(value, message):
         item = value[name]
         name = str(name)
         if not _ENV_NAME_RE.match(name):
-            raise _Bad("%s (%r is not an environment variable name: letters, digits, _)"
-                       % (message % ("invalid env value '%s'" % name), name))
+            raise _Bad("%r is not an environment variable name (letters, digits and _, not first a "
+                       "digit); systemd ignores such an assignment" % name)
         if item is None:
             item = ""
         try:
@@ -275,7 +275,7 @@ def check_value(key, value, version):
             raise _Bad(zeek + " (%r: default or local)" % text)
         return text
     if kind == "env":
-        return _env(value, zeek)
+        return _env(value)
     if kind == "words":
         return _words(value)
     if kind == "address":
@@ -413,6 +413,11 @@ def _zeek_values(path, data, version, errors, section):
         if canon in values:
             errors.append("%s: %s and its other name %s are both set; keep one" % (where, key, canon))
             continue
+        if version >= (9, 0) and not spec.in9:
+            errors.append("%s: invalid key '%s' in section 'zeek' (Zeek 9.0 takes the metrics address from "
+                          "cluster_address, or the environment variable ZEEK_TELEMETRY_LISTEN_ADDRESS)"
+                          % (where, key))
+            continue
         try:
             values[canon] = check_value(spec, data[raw_key], version)
         except _Bad as err:
@@ -471,7 +476,8 @@ def from_dict(data, version=(9, 0)):
     if not hosts_data and "hosts" not in [e.split(":")[0] for e in errors]:
         errors.append("hosts: no host given; name at least one host, with its zeek keys and interfaces")
     hosts = []
-    for raw_name in sorted(hosts_data, key=str):
+    # In file name order: the layout generator sorts <host>.zeek.conf names ('a-b' < 'a').
+    for raw_name in sorted(hosts_data, key=lambda n: str(n) + ".zeek.conf"):
         name = str(raw_name)
         path = "hosts.%s" % name
         if not _HOST_RE.match(name):

@@ -53,9 +53,6 @@ def render_host(cluster, host):
         for spec in K.ZEEK_KEYS:
             if spec.name in host.zeek and spec.name != "manager":
                 lines.extend(_lines(spec.name8, host.zeek[spec.name]))
-        if not host.interfaces:
-            # 8.1/8.2 default to one worker on interface "": say none.
-            lines.append("workers = 0")
         for interface in host.interfaces:
             for spec in K.INTERFACE_KEYS:
                 if spec.name in interface.values:

@@ -55,6 +55,12 @@ def _rules_8(cluster, errors):
             elif not spec.in8:
                 errors.append("%s.zeek.%s: Zeek %s's section-less zeek.conf has no %s (it would be ignored); "
                               "it needs Zeek 9.0" % (path, key, version, key))
+        if not host.interfaces:
+            # zeek-systemd-generator.cc (8.1/8.2): units are written only if config.IsEnabled(),
+            # which is "interface is set": without one the generator silently writes nothing.
+            errors.append("%s.interfaces: Zeek %s's generator writes no units at all without an interface "
+                          "(not even the manager's); give one interface section (workers: 0 is allowed)"
+                          % (path, version))
         if len(host.interfaces) > 1:
             errors.append("%s.interfaces: Zeek %s takes one interface; %d interface sections need Zeek 9.0"
                           % (path, version, len(host.interfaces)))
@@ -81,11 +87,6 @@ def _rules_9(cluster, errors, warnings):
             warnings.append("%s.cluster_layout: the layout is copied from %s instead of generated; the node "
                             "names and ports returned are what the generator would have produced"
                             % (path, host.zeek["cluster_layout"]))
-        for interface in host.interfaces:
-            where = "hosts.%s.interfaces.%s" % (host.name, interface.name)
-            if "interface" in interface.values and interface.values["interface"] == "":
-                errors.append("%s: empty interface option not allowed in section 'interface %s'"
-                              % (where, interface.name))
 
 
 def _template_rules(cluster, host, errors):
