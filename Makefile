@@ -100,3 +100,4 @@ bench: collection
 
 clean:
 	rm -rf $(VENV) $(BUILD)
+include make/zeek9.mk

@@ -125,7 +125,8 @@ def _name_and_port_rules(cluster, errors):
         address = host.get("cluster_address", "127.0.0.1" if not cluster.sectioned else None)
         for node in nodes:
             other = seen_names.get(node["name"])
-            if other is not None and other != host.name:
+            # Two managers are reported once, by _manager_rules.
+            if other is not None and other != host.name and node["role"] != "manager":
                 errors.append("hosts.%s: node %s is also a node of host %s; node names must be unique "
                               "(check cluster_node_prefix)" % (host.name, node["name"], other))
             seen_names.setdefault(node["name"], host.name)
