@@ -10,8 +10,8 @@ import test_role_support as S
 
 ROLE = os.path.join(S.REPO_ROOT, "roles", "systemd_cluster")
 PREFIX = "zeek_systemd_cluster"
-# The one fact the role sets for its users (firewall ports), documented in its README.
-PUBLIC_FACTS = {"zeek_systemd_cluster_ports"}
+# The facts the role sets for its users (its nodes, its ports), documented in its README.
+PUBLIC_FACTS = {"zeek_systemd_cluster_nodes", "zeek_systemd_cluster_ports"}
 
 
 def _load(path):
