@@ -188,3 +188,24 @@ def test_a_host_outside_the_cluster_is_told_so(tmp_path, site):
     assert run.returncode == 0, run
     assert result["units"] is None and result["host_nodes"] == []
     assert any("this host (elsewhere) is not a host of the cluster" in w for w in result["warnings_detail"])
+
+
+def test_filters_feed_the_module(tmp_path, site):
+    node_cfg = "[manager]\ntype=manager\nhost=127.0.0.1\n[w]\ntype=worker\nhost=127.0.0.1\ninterface=lo\n"
+    tasks = [
+        {"name": "convert", "ansible.builtin.set_fact": {
+            "converted": "{{ node_cfg | netsec.zeek.zeekctl_to_systemd_cluster(host_names={'127.0.0.1': 'zeek1'}) }}",
+            "from_mgmt": "{{ mgmt | netsec.zeek.mgmt_to_systemd_cluster }}"}},
+        {"name": "conf", "netsec.zeek.zeek_conf": {"cluster": "{{ converted.cluster }}", "prefix": site["prefix"],
+                                                   "host": "zeek1", "generated_dir": site["generated_dir"]}},
+        {"name": "bad", "ansible.builtin.debug": {"msg": "{{ '[x]\nhost=a\n' | netsec.zeek.zeekctl_to_systemd_cluster }}"},
+         "ignore_errors": True},
+    ]
+    mgmt = {"nodes": [{"name": "manager", "instance": "agent-zeek1", "role": "manager"}]}
+    run = run_playbook(tmp_path, tasks, extra_vars={"node_cfg": node_cfg, "mgmt": mgmt})
+    facts = run.task("convert")["result"]["ansible_facts"]
+    assert facts["converted"]["renamed"] == {"manager": "manager", "w": "zeek1-worker-lo-1"}
+    assert facts["from_mgmt"]["cluster"] == {"hosts": {"zeek1": {"zeek": {"manager": 1}}}}
+    conf = run.task("conf")["result"]
+    assert [n["name"] for n in conf["host_nodes"]] == ["manager", "zeek1-worker-lo-1"]
+    assert "no type given for node x" in run.task("bad")["result"]["msg"]
