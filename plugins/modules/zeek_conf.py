@@ -11,16 +11,16 @@ module: zeek_conf
 short_description: Write a Zeek cluster's zeek.conf files for zeek-systemd-generator (Zeek 8.1+, multi-host 9.0)
 version_added: 0.2.0
 description:
-  - Writes the configuration that Zeek's own C(zeek-systemd-generator) turns into systemd units:
+  - Writes the configuration that Zeek's own C(zeek-systemd-generator) turns into systemd units;
     for Zeek 9.0 one C(<host>.zeek.conf) per cluster host in C(<prefix>/etc/zeek/cluster/), the same
     directory on every host of the cluster (the generator on each host reads the file named after its
     C(gethostname()), the layout generator reads them all); for Zeek 8.1 and 8.2 a single section-less
     C(<prefix>/etc/zeek/zeek.conf) for a one-host cluster.
   - Before anything is written, the whole description is checked with the generator's own parse
     rules and, where it has them, its own messages (keys, types, ranges, C([interface NAME]) names,
-    CPU lists, template variables), plus what the generator accepts silently but breaks a cluster: a
+    CPU lists, template variables), plus what the generator accepts silently but breaks a cluster, a
     host name the layout generator ignores (an FQDN or upper-case name), not exactly one manager,
-    duplicate node names or ports, a newline or control character in a value (zeek/zeek#5817: values
+    duplicate node names or ports, a newline or control character in a value (zeek/zeek#5817; values
     land verbatim in unit files). Every problem is reported at once with its field path.
   - Returns the node names, roles, cluster ports and metrics ports the generator will produce, per
     host, so a user sees C(worker-eth0-3) before it exists.
@@ -46,18 +46,14 @@ attributes:
     details: One before/after pair per file written or removed.
   idempotent:
     support: full
-  platform:
-    platforms: posix
 options:
   cluster:
     description:
-      - The whole cluster in the generator's own terms, keyed by host, for example
-        C({defaults: {cluster_backend_args: misc/zeromq-multi-host-auto-setup}, hosts: {mgr1: {zeek:
-        {manager: 1, loggers: 1, proxies: 1, cluster_address: 10.0.0.1}}, sensor1: {zeek:
-        {cluster_address: 10.0.0.2}, interfaces: {eth0: {interface: af_packet::eth0, workers: 8,
-        workers_cpu_list: "0-7"}}}}}).
+      - The whole cluster in the generator's own terms, keyed by host (see the examples).
+      - 'The shape is C({defaults: {ZEEK_KEY: value}, hosts: {HOST: {zeek: {ZEEK_KEY: value}, interfaces:
+        {SECTION: {INTERFACE_KEY: value}}}}}).'
       - C(defaults) holds C([zeek]) keys used by every host unless the host sets them itself.
-      - C(hosts) maps each cluster host name (what C(gethostname()) returns on it, lower case, no dots:
+      - C(hosts) maps each cluster host name (what C(gethostname()) returns on it, lower case, no dots;
         the layout generator only reads files named C([a-z0-9][-a-z0-9_]*.zeek.conf)) to its C(zeek)
         keys (the C([zeek]) section) and its C(interfaces) (one C([interface NAME]) section each,
         rendered in name order).
@@ -88,7 +84,7 @@ options:
     default: /usr/local/zeek
   host:
     description:
-      - The cluster host name of the managed host: the entry of O(cluster) whose units are compared
+      - The cluster host name of the managed host, the entry of O(cluster) whose units are compared
         against the active ones (and whose nodes are returned as C(host_nodes)).
       - Defaults to the host's C(gethostname()), which is what the generator itself uses. When it is not
         a host of O(cluster), the files are still written, a warning says so, and no units are compared.
@@ -137,7 +133,7 @@ options:
   mode:
     description:
       - Permissions of the files written. The files hold no secrets (put ZeroMQ CURVE keys in an
-        environment drop-in, not here: the generator copies values into world-readable unit files).
+        environment drop-in, not here; the generator copies values into world-readable unit files).
     type: raw
     default: "0644"
 notes:
