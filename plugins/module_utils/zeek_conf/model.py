@@ -407,8 +407,8 @@ def _zeek_values(path, data, version, errors, section):
                 errors.append("%s: %s belongs to an interface section (hosts.<host>.interfaces.<name>)"
                               % (where, key))
             else:
-                errors.append("%s: invalid key '%s' in section '%s'%s" % (where, key, section,
-                                                                           _suggest(key, known)))
+                errors.append("%s: invalid key '%s' in section '%s'%s"
+                              % (where, key, section, _suggest(key, known)))
             continue
         if canon in values:
             errors.append("%s: %s and its other name %s are both set; keep one" % (where, key, canon))
