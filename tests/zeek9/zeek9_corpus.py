@@ -27,7 +27,7 @@ VALID = {
                          "worker_numa_policy": "local", "worker_nice": -5, "worker_memory_max": "8G"},
                 "eth2": {"interface": "eth2", "workers": 0},
                 "mon": {"interface": "pcap${worker_index0}", "workers": 3, "workers_cpu_list": "20-26:3,30",
-                        "worker_args": ["-e", "redef LogAscii::use_json=T;"]}}}}}),
+                        "worker_args": ["-e", "'redef LogAscii::use_json=T;'"]}}}}}),
     # A 3-host fleet, addresses on loopback, one host with its own prefix and ports.
     "fleet-3": ("9.0", {
         "defaults": {"cluster_backend_args": MULTI, "base_dir": "@PREFIX@"},
@@ -64,6 +64,13 @@ VALID = {
         "hosts": {"v6": {"zeek": {"manager": 1, "loggers": 1, "cluster_address": "[::1]", "metrics_port": 0,
                                   "cluster_node_prefix": ""},
                          "interfaces": {"lo": {"interface": "lo", "workers": 2}}}}}),
+    # Host names whose order differs from their file names' ('edge-2.zeek.conf' < 'edge.zeek.conf'):
+    # the layout generator sorts file names, so edge-2's nodes come first in the layout.
+    "file-name-order": ("9.0", {
+        "defaults": {"cluster_backend_args": MULTI},
+        "hosts": {"edge": {"zeek": {"manager": 1, "loggers": 1, "cluster_address": "127.0.0.1"}},
+                  "edge-2": {"zeek": {"proxies": 1, "cluster_address": "127.0.0.2"},
+                             "interfaces": {"lo": {"interface": "lo", "workers": 1}}}}}),
     # Zeek 8.2: one section-less zeek.conf; the manager always runs, worker-N names.
     "v82-one-host": ("8.2", {
         "defaults": {"base_dir": "@PREFIX@"},
@@ -171,6 +178,8 @@ INVALID = {
                    ["hosts.a.zeek.loggers: has no value"]),
     "bool-count": ("9.0", {"hosts": {"a": {"zeek": {"manager": 1, "loggers": True}}}},
                    ["hosts.a.zeek.loggers: invalid loggers value: 'True'"]),
+    "args-item-with-space": ("9.0", {"hosts": {"a": {"zeek": {"manager": 1, "args": ["local", "-e redef X=T;"]}}}},
+                             ["hosts.a.zeek.args: item 2 '-e redef X=T;' has white space"]),
     "trailing-space": ("9.0", {"hosts": {"a": {"zeek": {"manager": 1, "group": "zeek "}}}},
                        ["hosts.a.zeek.group: has leading or trailing white space"]),
     "duplicate-node-names": ("9.0", {"hosts": {

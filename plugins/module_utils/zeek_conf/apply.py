@@ -197,7 +197,10 @@ def run(module):
     if host is None:
         warnings.append("this host (%s) is not a host of the cluster: the generator here reads %s/%s.zeek.conf, "
                         "which does not exist, and generates no Zeek units; set host or name the cluster host "
-                        "after gethostname()" % (host_name, target_dir, host_name))
+                        "after gethostname()%s" % (host_name, target_dir, host_name,
+                                                   "; this host name has a dot, and the layout generator ignores "
+                                                   "such files: give the host a short lower-case name"
+                                                   if "." in host_name or host_name != host_name.lower() else ""))
     else:
         result["host_nodes"] = result["nodes"][host.name]
         if params["compare_units"]:

@@ -166,9 +166,15 @@ def _words(value):
         parts = []
         for index, item in enumerate(value):
             try:
-                parts.append(_check_text(_scalar_text(item)))
+                text = _check_text(_scalar_text(item))
             except _Bad as err:
                 raise _Bad("item %d %s" % (index + 1, err))
+            if _WS_RE.search(text) and text[0] not in "\"'":
+                # The words land in ExecStart=, which systemd splits at white space unless quoted.
+                raise _Bad("item %d %r has white space: systemd splits ExecStart= at white space, so it would "
+                           "become several arguments; make each word an item, or quote the item (\"...\")"
+                           % (index + 1, text))
+            parts.append(text)
         return " ".join(parts)
     return _check_text(_scalar_text(value), empty_ok=True)
 
