@@ -148,6 +148,8 @@ def test_model_refuses(name):
         from_dict(description, version)
     for text in expected:
         assert any(text in message for message in info.value.messages), (text, info.value.messages)
+    # One message per problem: no echo of a problem already reported.
+    assert len(info.value.messages) == len(set(info.value.messages)) <= max(2, len(expected))
 
 
 @pytest.mark.parametrize("name", sorted(ZEEK_REFUSES))

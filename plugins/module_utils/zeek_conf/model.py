@@ -507,9 +507,11 @@ def from_dict(data, version=(9, 0)):
         iface_data = _table(path + ".interfaces", entry.get("interfaces"), errors)
         for raw_iface in sorted(iface_data, key=str):
             iname = str(raw_iface)
-            interfaces.append(_interface("%s.interfaces.%s" % (path, iname), iname,
-                                         _table("%s.interfaces.%s" % (path, iname), iface_data[raw_iface],
-                                                errors), version, errors))
+            where = "%s.interfaces.%s" % (path, iname)
+            if iface_data[raw_iface] is not None and not isinstance(iface_data[raw_iface], dict):
+                errors.append("%s: must be a dict, not %s" % (where, type(iface_data[raw_iface]).__name__))
+                continue
+            interfaces.append(_interface(where, iname, iface_data[raw_iface] or {}, version, errors))
         hosts.append(Host(name, merged, interfaces))
     warnings = []
     # Cross-host rules also run on a description with field errors (on the values that

@@ -18,10 +18,14 @@ from ansible_collections.netsec.zeek.plugins.module_utils.zeek_conf.predict impo
 
 
 def cluster_rules(cluster, errors, warnings):
+    if not cluster.hosts:
+        return  # reported as "no host given"
     if cluster.sectioned:
         _rules_9(cluster, errors, warnings)
     else:
         _rules_8(cluster, errors)
+        if len(cluster.hosts) > 1:
+            return  # every 8.x host would be a manager on 127.0.0.1: one message says it all
     for host in cluster.hosts:
         _template_rules(cluster, host, errors)
     _manager_rules(cluster, errors)
