@@ -209,3 +209,16 @@ def test_filters_feed_the_module(tmp_path, site):
     conf = run.task("conf")["result"]
     assert [n["name"] for n in conf["host_nodes"]] == ["manager", "zeek1-worker-lo-1"]
     assert "no type given for node x" in run.task("bad")["result"]["msg"]
+
+
+def test_cluster_layout_is_copied_not_generated(tmp_path, site):
+    layout = tmp_path / "layout.zeek"
+    one = {"hosts": {"sensor1": {"zeek": {"manager": 1, "cluster_layout": str(layout)},
+                                 "interfaces": {"lo": {"interface": "lo", "workers": 1}}}}}
+    run, missing = _run(tmp_path, site, one, check=True, name="missing")
+    assert run.returncode == 0, run
+    assert missing["layout"] is None and missing["units_changed"] is True
+    assert any("cluster_layout %s does not exist" % layout in w for w in missing["warnings_detail"])
+    layout.write_text('redef Cluster::nodes += {\n    ["manager"] = [$node_type=Cluster::MANAGER, $ip=127.0.0.1],\n};\n')
+    run, present = _run(tmp_path, site, one, check=True, name="present")
+    assert present["layout"]["nodes"]["added"] == ["manager"]

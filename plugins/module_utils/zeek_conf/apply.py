@@ -144,6 +144,9 @@ def compare_generated(params, cluster, host, target_dir, plan, sectioned):
             return units, None, "zeek-cluster-layout-generator not found at %s: layout not compared" % (
                 layout_generator)
         new_layout = run_layout(setup, layout_generator, os.path.join(tmp, "cluster-layout.zeek"))
+        if new_layout is None:
+            return units, None, ("cluster_layout %s does not exist on this host: zeek-setup.service will fail "
+                                 "until it does; layout not compared" % argv[2])
         active = params["active_layout"] or os.path.join(
             prefix, "var", "spool", "zeek", "generated-scripts", "cluster-layout.zeek")
         return units, diff_layout(new_layout, _read(active)), None
@@ -164,6 +167,13 @@ def _write(module, path, text, mode):
 
 
 def run(module):
+    try:
+        _run(module)
+    except (IOError, OSError) as err:
+        module.fail_json(msg="zeek_conf: %s" % err)
+
+
+def _run(module):
     params = module.params
     result = dict(changed=False, files=[], units=None, units_changed=None, layout=None, rendered={},
                   nodes={}, host_nodes=[], warnings_detail=[])

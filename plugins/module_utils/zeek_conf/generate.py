@@ -101,8 +101,10 @@ def run_layout(setup_unit_text, layout_generator, out_file):
     """Run the setup unit's layout step with its output redirected to ``out_file``; return the text."""
     argv, out_index = layout_command(setup_unit_text)
     if argv[0] == "cp":
-        source = argv[2]
-        with open(source, "rb") as handle:
+        # cluster_layout: zeek-setup.service copies that file; None when it is not there (yet).
+        if not os.path.isfile(argv[2]):
+            return None
+        with open(argv[2], "rb") as handle:
             return handle.read().decode("utf-8", "replace")
     if layout_generator:
         argv[0] = layout_generator
