@@ -188,8 +188,10 @@ nodes:
   description:
     - Per cluster host, the nodes the generator will produce, in layout order.
     - C(cluster_port) is null for workers (they get none); C(metrics_port) is 0 when metrics are off.
-    - Workers also have C(interface_section), C(interface) (templates filled in), C(cpu) (the
+    - Workers also have C(interface_section), C(interface) (templates filled in), C(cpu_affinity) (the
       C(CPUAffinity) of its drop-in, or null) and C(host_worker_index).
+    - C(name), C(role), C(interface), C(cpu_affinity) and C(metrics_port) mean what they mean in
+      M(netsec.zeek.cluster_config) (roles in lower case); C(unit) is the systemd unit that runs the node.
   returned: always
   type: dict
   sample:
@@ -198,7 +200,7 @@ nodes:
       - {name: mgr1-logger-1, role: logger, unit: zeek-logger@1.service, cluster_port: 27761, metrics_port: 9992}
     sensor1:
       - {name: sensor1-worker-eth0-1, role: worker, unit: zeek-worker-eth0@1.service, cluster_port: null,
-         metrics_port: 9991, interface_section: eth0, interface: "af_packet::eth0", cpu: "0", host_worker_index: 1}
+         metrics_port: 9991, interface_section: eth0, interface: "af_packet::eth0", cpu_affinity: "0", host_worker_index: 1}
 host:
   description: The cluster host name the units were compared for (O(host) or C(gethostname())).
   returned: always

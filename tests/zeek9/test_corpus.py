@@ -136,7 +136,7 @@ def test_the_cpu_quirk_is_in_the_corpus():
     """The host-wide index quirk, spelled out: eth1's first worker is the host's 4th, so it gets
     the 4th CPU of 10-13; mon's workers are the host's 6th-8th: CPUs 2-4 of [20, 23, 26, 30]."""
     cluster = from_dict(_description(VALID["cpu-quirk"][1], "/opt/zeek"), "9.0")
-    cpus = dict((n["name"], n["cpu"]) for n in host_nodes(cluster, cluster.hosts[0]) if n["role"] == "worker")
+    cpus = dict((n["name"], n["cpu_affinity"]) for n in host_nodes(cluster, cluster.hosts[0]) if n["role"] == "worker")
     assert cpus["sensor-worker-eth1-1"] == "13" and cpus["sensor-worker-eth1-2"] == "10"
     assert [cpus["sensor-worker-mon-%d" % i] for i in (1, 2, 3)] == ["23", "26", "30"]
 

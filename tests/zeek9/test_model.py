@@ -72,7 +72,7 @@ def test_nodes_per_host():
     assert list(nodes) == ["mgr1", "sensor1"]
     assert [(n["name"], n["cluster_port"], n["metrics_port"]) for n in nodes["mgr1"]] == [
         ("manager", 27760, 9991), ("mgr1-logger-1", 27761, 9992)]
-    assert [(n["name"], n["cpu"], n["metrics_port"], n["env"]) for n in nodes["sensor1"]] == [
+    assert [(n["name"], n["cpu_affinity"], n["metrics_port"], n["env"]) for n in nodes["sensor1"]] == [
         ("sensor1-worker-eth0-1", "0", 9991, [("A", "1"), ("B", "2")]),
         ("sensor1-worker-eth0-2", "1", 9992, [("A", "2"), ("B", "2")]),
         ("sensor1-worker-eth1-1", None, 9993, [])]

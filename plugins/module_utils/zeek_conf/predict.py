@@ -105,7 +105,7 @@ def host_nodes(cluster, host):
                 unit="zeek-%s@%d.service" % (base, index), cluster_port=None, metrics_port=next_metrics(),
                 interface_section=section or None,
                 interface=substitute(str(interface.get("interface", "")), variables),
-                cpu=cpu or None, host_worker_index=host_worker_index,
+                cpu_affinity=cpu or None, host_worker_index=host_worker_index,
                 env=[(name, substitute(value, variables)) for name, value
                      in list(host.get("env", [])) + list(interface.get("worker_env", []))]))
     return nodes
@@ -155,6 +155,6 @@ def host_units(cluster, host):
 def dropin_settings(node):
     """What a worker's drop-in sets: Environment INTERFACE (and env), CPUAffinity."""
     settings = {"Environment": ["INTERFACE=" + node["interface"]] + ["%s=%s" % pair for pair in node["env"]]}
-    if node["cpu"]:
-        settings["CPUAffinity"] = [node["cpu"]]
+    if node["cpu_affinity"]:
+        settings["CPUAffinity"] = [node["cpu_affinity"]]
     return settings
