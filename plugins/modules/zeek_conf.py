@@ -201,6 +201,11 @@ nodes:
     sensor1:
       - {name: sensor1-worker-eth0-1, role: worker, unit: zeek-worker-eth0@1.service, cluster_port: null,
          metrics_port: 9991, interface_section: eth0, interface: "af_packet::eth0", cpu_affinity: "0", host_worker_index: 1}
+zeek_version:
+  description: The Zeek version the files were written for (O(zeek_version), else C(<prefix>/bin/zeek --version), else V(9.0)).
+  returned: always
+  type: str
+  sample: 9.0.0-rc1
 host:
   description: The cluster host name the units were compared for (O(host) or C(gethostname())).
   returned: always

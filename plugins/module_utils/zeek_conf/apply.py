@@ -180,6 +180,7 @@ def _run(module):
     try:
         mode = _mode(params["mode"])
         version_text = params["zeek_version"] or detect_version(params["prefix"]) or "9.0"
+        result["zeek_version"] = version_text
         version = parse_version(version_text)
         cluster = from_dict(params["cluster"], version)
     except ZeekConfError as err:
