@@ -369,7 +369,7 @@ def substitute(text, variables):
     return "".join(result)
 
 
-def _check_template(path, text, allowed, errors, why):
+def check_template(path, text, allowed, errors, why):
     names = template_vars(text)
     if names is None:
         errors.append("%s: %r has a ${ without its closing } (the generator stops with "

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ansible_collections.netsec.zeek.plugins.module_utils.zeek_conf import keys as K
 from ansible_collections.netsec.zeek.plugins.module_utils.zeek_conf.cpulist import parse_cpu_list
-from ansible_collections.netsec.zeek.plugins.module_utils.zeek_conf.model import _check_template
+from ansible_collections.netsec.zeek.plugins.module_utils.zeek_conf.model import check_template
 from ansible_collections.netsec.zeek.plugins.module_utils.zeek_conf.predict import counts, host_nodes
 
 
@@ -107,17 +107,17 @@ def _template_rules(cluster, host, errors):
         why = "known: %s%s" % (", ".join(allowed), "; worker_cpu needs workers_cpu_list"
                                if "worker_cpu" not in allowed else "")
         if "interface" in interface.values:
-            _check_template(where + ".interface", interface.values["interface"], allowed, errors, why)
+            check_template(where + ".interface", interface.values["interface"], allowed, errors, why)
         for name, value in interface.get("worker_env", []):
-            _check_template("%s.worker_env.%s" % (where, name), value, allowed, errors, why)
+            check_template("%s.worker_env.%s" % (where, name), value, allowed, errors, why)
         for name, value in host.get("env", []):
-            _check_template("hosts.%s.zeek.env.%s" % (host.name, name), value, allowed, errors, why)
+            check_template("hosts.%s.zeek.env.%s" % (host.name, name), value, allowed, errors, why)
     # env also goes to the manager, logger, proxy and archiver units, which have no variables.
     role_env = [("env", host.get("env", []))] if non_workers else []
     role_env += [(role + "_env", host.get(role + "_env", [])) for role in K.ROLES]
     for key, pairs in role_env:
         for name, value in pairs:
-            _check_template("hosts.%s.zeek.%s.%s" % (host.name, key, name), value, [], errors,
+            check_template("hosts.%s.zeek.%s.%s" % (host.name, key, name), value, [], errors,
                             "only worker units have template variables; write \\${ for a literal ${")
 
 
