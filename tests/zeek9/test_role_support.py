@@ -227,13 +227,26 @@ class Run:
         return "\n".join(keep)[-6000:] or self.out[-6000:]
 
 
+def vars_yaml(variables, unsafe=("zeek_systemd_cluster_curve_keys",)):
+    """Extra variables as YAML; the values of ``unsafe`` mappings tagged !unsafe, as a user must tag
+    ZeroMQ CURVE keys: Z85 text may contain "{{", "{%" or "{#", which Ansible would template."""
+    lines = []
+    for name, value in variables.items():
+        if name in unsafe and isinstance(value, dict) and value:
+            lines.append("%s:" % name)
+            lines.extend("  %s: !unsafe %s" % (key, json.dumps(text)) for key, text in value.items())
+        else:
+            lines.append("%s: %s" % (name, json.dumps(value)))
+    return "\n".join(lines) + "\n"
+
+
 def run_role(inventory, variables, check=False, diff=False, playbook=PLAYBOOK, timeout=600):
     """Run the role's test playbook on the simulated hosts with these extra variables."""
     work = tempfile.mkdtemp(prefix="zeek9-run-")
     try:
-        vars_file = os.path.join(work, "vars.json")
+        vars_file = os.path.join(work, "vars.yml")
         records_file = os.path.join(work, "records.jsonl")
-        _write(vars_file, json.dumps(variables))
+        _write(vars_file, vars_yaml(variables))
         cmd = [os.path.join(BIN, "ansible-playbook"), "-i", inventory, playbook, "-e", "@" + vars_file]
         if check:
             cmd.append("--check")
