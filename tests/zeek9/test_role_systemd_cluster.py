@@ -5,7 +5,8 @@ systemctl that records its calls, Zeek's real generator programs).
 One sequence of runs, in order (each step starts from the previous one's hosts):
   1. --check on new hosts: what it reports changed; nothing written, systemctl not called;
   2. the real run: the same tasks changed on each host, every host reloaded and started;
-  3. the same again: nothing changed, nothing reloaded or restarted;
+  3. the same again: nothing changed, nothing reloaded or restarted (sensor1's prefix is a
+     symbolic link, which the generator resolves);
   4. a worker added on sensor2, all_at_once: --check predicts the real run, which restarts every
      host (the layout changed everywhere), all restarts before any wait;
   5. a worker_env change on sensor2 only, host_by_host: --check predicts a restart of sensor2
@@ -59,7 +60,12 @@ def _snapshots(hosts):
 
 def _sequence(base):
     hosts = S.make_hosts(os.path.join(base, "seq"), HOSTS, S.generator_prefix)
-    inventory = S.write_inventory(os.path.join(base, "seq", "inventory.json"), hosts)
+    # sensor1 names its prefix through a symbolic link (/opt/zeek-current -> /opt/zeek), which the
+    # generator resolves in the units it writes: the second run must still see no change.
+    link = os.path.join(hosts[1].root, "opt", "zeek-current")
+    os.symlink(hosts[1].prefix, link)
+    inventory = S.write_inventory(os.path.join(base, "seq", "inventory.json"), hosts,
+                                  {"sensor1": {"zeek_systemd_cluster_prefix": link}})
     keys = dict((name, _key()) for name in ("server_publickey", "server_secretkey", "client_publickey",
                                             "client_secretkey"))
     common = {"zeek_systemd_cluster_zeek_version": "9.0", "zeek_systemd_cluster_websocket": True,
@@ -192,7 +198,8 @@ def test_curve_keys_only_in_a_root_only_file_and_the_server_secret_only_where_ne
         assert (keys["server_secretkey"] in text) == (host.name == "mgr1")
         dropin = os.path.join(host.unit_dir, "zeek-.service.d", "50-netsec-zeek-curve.conf")
         with open(dropin, encoding="utf-8") as handle:
-            assert "EnvironmentFile=%s" % env_file in handle.read()
+            named = [line.split("=", 1)[1] for line in handle.read().splitlines() if line.startswith("EnvironmentFile=")]
+        assert [os.path.realpath(path) for path in named] == [os.path.realpath(env_file)]
         # No key in anything world-readable the role or the generator wrote.
         for directory in (host.generated_dir, os.path.join(host.prefix, "etc", "zeek", "cluster"), host.unit_dir):
             for dirpath, _dirs, files in os.walk(directory):
