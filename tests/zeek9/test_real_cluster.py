@@ -63,7 +63,7 @@ def free_ranges(sizes, taken=()):
     """One run of consecutive free ports per size (no two runs overlap)."""
     used, out = set(taken), []
     for size in sizes:
-        for _ in range(500):
+        for unused_try in range(500):
             base = random.randint(20000, 60000 - size)
             span = range(base, base + size)
             if not used.intersection(span) and all(_bindable(p) for p in span):

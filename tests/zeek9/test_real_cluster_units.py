@@ -29,7 +29,7 @@ def read_unit(path):
             if line.startswith("[") and line.endswith("]"):
                 section = line[1:-1]
                 continue
-            key, _, value = line.partition("=")
+            key, unused_eq, value = line.partition("=")
             entries.append((section, key.strip(), value.strip()))
     return entries
 
@@ -38,7 +38,7 @@ def _environment_words(value):
     """Environment= takes space-separated assignments, each optionally quoted."""
     out = {}
     for word in shlex.split(value):
-        name, _, text = word.partition("=")
+        name, unused_eq, text = word.partition("=")
         out[name] = text
     return out
 
@@ -50,7 +50,7 @@ def read_environment_file(path):
             line = line.strip()
             if not line or line.startswith(("#", ";")):
                 continue
-            name, _, text = line.partition("=")
+            name, unused_eq, text = line.partition("=")
             words = shlex.split(text)
             out[name.strip()] = words[0] if words else ""
     return out
@@ -58,7 +58,7 @@ def read_environment_file(path):
 
 def dropin_dirs(unit):
     """Drop-in directory names systemd reads for a unit, most general first."""
-    stem, _, suffix = unit.rpartition(".")
+    stem, unused_dot, suffix = unit.rpartition(".")
     base = stem.split("@", 1)[0]
     names = []
     parts = base.split("-")
@@ -82,7 +82,7 @@ class UnitRun:
 
 def resolve(unit, generated_dir, unit_dirs):
     """The UnitRun of ``unit`` (e.g. zeek-worker-lo@1.service) from the host's directories."""
-    stem, _, suffix = unit.rpartition(".")
+    stem, unused_dot, suffix = unit.rpartition(".")
     instance = stem.split("@", 1)[1] if "@" in stem else ""
     template = stem.split("@", 1)[0] + ("@" if "@" in stem else "") + "." + suffix
     entries = read_unit(os.path.join(generated_dir, template))

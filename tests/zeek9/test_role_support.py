@@ -122,12 +122,13 @@ class SimHost:
         out = []
         with open(path, encoding="utf-8") as handle:
             for line in handle:
-                stamp, _, rest = line.rstrip("\n").partition(" ")
+                stamp, unused_space, rest = line.rstrip("\n").partition(" ")
                 out.append((float(stamp), rest.split()))
         return out
 
     def changing_calls(self):
-        return [" ".join(words) for _, words in self.calls() if words and words[0] in ("daemon-reload", "start", "restart")]
+        return [" ".join(words) for unused_time, words in self.calls()
+                if words and words[0] in ("daemon-reload", "start", "restart")]
 
     def clear_calls(self):
         path = os.path.join(self.state, "calls")

@@ -33,7 +33,7 @@ DECIDE_TASK = "netsec.zeek.systemd_cluster : Decide whether this host's Zeek res
 
 
 def _key():
-    return "".join(random.choice(Z85) for _ in range(40))
+    return "".join(random.choice(Z85) for unused_index in range(40))
 
 
 def description(hosts, sensor1_workers=2, sensor2_workers=1, sensor2_env=None):
@@ -145,7 +145,7 @@ def _ok(step):
 
 
 def _changing(calls):
-    return [" ".join(words) for _, words in calls if words[0] in ("daemon-reload", "start", "restart")]
+    return [" ".join(words) for unused_time, words in calls if words[0] in ("daemon-reload", "start", "restart")]
 
 
 def test_check_mode_on_new_hosts_writes_nothing_and_calls_no_systemctl(runs):
