@@ -102,3 +102,4 @@ clean:
 	rm -rf $(VENV) $(BUILD)
 
 include make/examples.mk
+include make/zeek9.mk

@@ -1,0 +1,140 @@
+##! netsec.zeek: read the current values of runtime options on every node of a
+##! cluster that has no Management Framework controller (Zeek 9 clusters run by
+##! zeek-systemd-generator), through the manager's WebSocket listener.
+##!
+##! A WebSocket client publishes NetsecOptions::query to the manager's topic
+##! (Cluster::manager_topic, "zeek/cluster/manager"). The manager asks every node
+##! that is up, on the node's own topic, collects the answers and publishes one
+##! NetsecOptions::values event to the reply topic the client named. A node's
+##! value is to_json(lookup_ID(id)), the text the Management Framework's
+##! get_id_value returns (policy/frameworks/management/node/main.zeek), so a
+##! reader written for the controller compares it the same way.
+##!
+##! Loaded on every node (the role puts it into zeek.conf's "args"); only the
+##! manager needs the listener.
+
+@load base/frameworks/cluster
+
+module NetsecOptions;
+
+export {
+	## Asks for the values of the options in ``ids`` on every node. Publish it to
+	## Cluster::manager_topic; the answer goes to ``reply_topic``.
+	global query: event(reqid: string, ids: vector of string, reply_topic: string);
+
+	## The answer. ``values[node][id]`` is the JSON text of the option's current
+	## value on that node; ``types[id]`` is the option's type on the manager, for
+	## example "set[subnet]". An id that is not an option (unknown, or a constant)
+	## is in neither. ``missing`` names the nodes that were up when the query came
+	## but did not answer within reply_timeout.
+	global values: event(reqid: string, values: table[string] of table[string] of string,
+	                     types: table[string] of string, missing: set[string]);
+
+	## How long the manager waits for the other nodes' answers.
+	const reply_timeout = 5 sec &redef;
+
+	## Manager to node, and back (on Cluster::manager_topic).
+	global node_query: event(reqid: string, ids: vector of string);
+	global node_values: event(reqid: string, node: string, values: table[string] of string);
+}
+
+## The values of those ids that are options on this node.
+function local_values(ids: vector of string): table[string] of string
+	{
+	local result: table[string] of string;
+	local known = global_ids();
+	for ( i in ids )
+		{
+		local id = ids[i];
+		if ( id in known && known[id]$option_value )
+			result[id] = to_json(lookup_ID(id));
+		}
+	return result;
+	}
+
+event NetsecOptions::node_query(reqid: string, ids: vector of string)
+	{
+	Cluster::publish(Cluster::manager_topic, NetsecOptions::node_values, reqid, Cluster::node,
+	                 local_values(ids));
+	}
+
+@if ( Cluster::local_node_type() == Cluster::MANAGER )
+
+type Pending: record {
+	reply_topic: string;
+	waiting: set[string];
+	values: table[string] of table[string] of string;
+	types: table[string] of string;
+};
+
+global pending: table[string] of Pending;
+
+## Nodes that said hello and have not gone away since.
+global up_nodes: set[string];
+
+global finish: event(reqid: string);
+
+event Cluster::node_up(name: string, id: string)
+	{
+	if ( name in Cluster::nodes )
+		add up_nodes[name];
+	}
+
+event Cluster::node_down(name: string, id: string)
+	{
+	delete up_nodes[name];
+	}
+
+event NetsecOptions::query(reqid: string, ids: vector of string, reply_topic: string)
+	{
+	if ( reqid in pending )
+		return;
+
+	local request = Pending($reply_topic=reply_topic);
+	request$values[Cluster::node] = local_values(ids);
+
+	local known = global_ids();
+	for ( i in ids )
+		{
+		local id = ids[i];
+		if ( id in known && known[id]$option_value )
+			request$types[id] = known[id]$type_name;
+		}
+
+	for ( name in up_nodes )
+		{
+		add request$waiting[name];
+		Cluster::publish(Cluster::node_topic(name), NetsecOptions::node_query, reqid, ids);
+		}
+
+	pending[reqid] = request;
+	if ( |request$waiting| == 0 )
+		event NetsecOptions::finish(reqid);
+	else
+		schedule reply_timeout { NetsecOptions::finish(reqid) };
+	}
+
+event NetsecOptions::node_values(reqid: string, node: string, values: table[string] of string)
+	{
+	if ( reqid !in pending )
+		return;
+
+	local request = pending[reqid];
+	request$values[node] = values;
+	delete request$waiting[node];
+	if ( |request$waiting| == 0 )
+		event NetsecOptions::finish(reqid);
+	}
+
+event NetsecOptions::finish(reqid: string)
+	{
+	if ( reqid !in pending )
+		return;
+
+	local request = pending[reqid];
+	delete pending[reqid];
+	Cluster::publish(request$reply_topic, NetsecOptions::values, reqid, request$values,
+	                 request$types, request$waiting);
+	}
+
+@endif
