@@ -53,7 +53,7 @@ system-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-test: collection system-deps test-unit test-interop test-integration test-examples test-roles sanity lint build docs
+test: collection system-deps test-unit test-interop test-integration test-examples test-roles test-zeek9 sanity lint build docs
 	@echo "make test: all suites passed"
 
 test-unit: collection
