@@ -119,7 +119,7 @@ class ClusterWebSocketServer(EmulatorServer):
                                   process_request=self.process_request,
                                   ping_interval=None if self.profile.broker_style else 5,
                                   ping_timeout=None if self.profile.broker_style else 30,
-                                  max_size=16 * 2 ** 20, max_queue=None)
+                                  max_size=self.max_message_size, max_queue=None)
         bound = self.server.sockets[0].getsockname()[1]
         shown = "[%s]" % host if ":" in host else host
         self.url = "ws://%s:%d%s" % (shown, bound, PATH)

@@ -436,13 +436,20 @@ class EmulatorServer(object):
 
     # -- running -------------------------------------------------------------
 
+    @property
+    def max_message_size(self):
+        """The largest message Zeek's server takes (larger ones close with 1009). Zeek <= 8.0, Broker on
+        CAF, refuses frames of INT32_MAX bytes and more, a client's 14-byte header included
+        (libcaf_net/caf/net/web_socket/framing.cpp, max_frame_size); Zeek >= 8.1's IXWebSocket sets none."""
+        return 2 ** 31 - 1 - 14 - 1 if self.profile.broker_style else None
+
     async def run(self, ready_callback, stop_event):
         ssl_ctx = make_ssl_context(self.options)
         ping = None if self.profile.broker_style else 5
         async with serve(self._handler_entry, self.options.host, self.options.port,
                          process_request=self.process_request, ssl=ssl_ctx, compression=None,
                          ping_interval=ping, ping_timeout=30 if ping else None,
-                         max_size=16 * 2 ** 20, max_queue=None) as server:
+                         max_size=self.max_message_size, max_queue=None) as server:
             port = server.sockets[0].getsockname()[1]
             scheme = "wss" if ssl_ctx is not None else "ws"
             host = self.options.host

@@ -32,11 +32,15 @@ class ActionModule(ActionBase):
             try:
                 path = self._find_needle("files", src)
                 with open(self._loader.get_real_file(path, decrypt=True), "rb") as handle:
-                    module_args["content"] = to_text(handle.read(), errors="surrogate_or_strict")
+                    data = handle.read()
             except AnsibleError as err:
                 raise AnsibleActionFail("cannot read src %s: %s" % (src, to_text(err)))
-            except UnicodeError:
-                raise AnsibleActionFail("src %s is not UTF-8 text" % src)
+            try:
+                # Strict on purpose: to_text's surrogate_or_strict never raises, it passes the bad bytes on.
+                module_args["content"] = data.decode("utf-8")
+            except UnicodeDecodeError as err:
+                raise AnsibleActionFail("src %s is not UTF-8 text: byte %d (0x%02x) %s; save the file as UTF-8"
+                                        % (src, err.start, data[err.start], err.reason))
         result.update(self._execute_module(module_name="netsec.zeek.cluster_config", module_args=module_args,
                                            task_vars=task_vars))
         return result

@@ -16,6 +16,8 @@ options:
       - The modules talk to the controller's WebSocket listener, C(ws://HOST:PORT/v1/messages/json).
       - "Run the task on the Ansible control node (C(delegate_to: localhost), the usual way)
         or on the controller host itself, where C(127.0.0.1) needs no port opened to the network."
+      - A host name or an address (IPv6 with or without brackets), without a port, path or scheme;
+        the port goes in I(controller_port).
       - Set it once for a play with C(module_defaults) and the C(group/netsec.zeek.controller) group.
       - If not set in the task, the environment variable C(ZEEK_CONTROLLER_HOST) is used.
     type: str
@@ -42,6 +44,7 @@ options:
     description:
       - Verify the controller's certificate and host name when I(tls=true).
       - When false the server is not authenticated, and Broker's anonymous cipher suites are offered too.
+      - The task warns when I(tls=true) and I(validate_certs=false).
       - If not set in the task, the environment variable C(ZEEK_CONTROLLER_VALIDATE_CERTS) is used.
     type: bool
     default: true
@@ -71,6 +74,7 @@ options:
       - Seconds to wait for the controller's answer to each request, and for each connection attempt.
       - The controller itself gives up on a request after about 10 to 12 seconds and answers
         C(request timed out), so values above 15 let that answer through.
+      - A number greater than 0.
       - If not set in the task, the environment variable C(ZEEK_CONTROLLER_TIMEOUT) is used.
     type: float
     default: 20
@@ -81,6 +85,15 @@ options:
       - If not set in the task, the environment variable C(ZEEK_CONTROLLER_RETRIES) is used.
     type: int
     default: 3
+  max_message_size:
+    description:
+      - The largest message, in bytes, to accept from the controller; a larger one fails the task
+        (C(failure.kind=too_big)) instead of filling memory.
+      - A deployed configuration takes about 700 bytes per node, so the default, 64 MiB, is ten times
+        a configuration of 10,000 nodes.
+      - If not set in the task, the environment variable C(ZEEK_CONTROLLER_MAX_MESSAGE_SIZE) is used.
+    type: int
+    default: 67108864
 requirements:
   - websockets >= 10.4 (on the host that runs the task)
 notes:

@@ -23,11 +23,12 @@ options:
     description:
       - Seconds to wait when I(wait=true). On timeout the task fails and says what did not happen, for
         example the nodes that are not running, with their state.
+      - A number greater than 0.
     type: float
     default: 120
   wait_sleep:
     description:
-      - Seconds between two polls when I(wait=true).
+      - Seconds between two polls when I(wait=true). A number greater than 0.
     type: float
     default: 1
 """

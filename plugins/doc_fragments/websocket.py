@@ -17,6 +17,7 @@ options:
       - Zeek's C(policy/frameworks/cluster/websocket/server) script and zeekctl's C(UseWebSocket = 1)
         listen on C(127.0.0.1), so run the task on the manager's host, or let the listener use another
         address with a site script; see C(docs/runtime-options.md).
+      - A host name or an address, without a port, path or scheme; the port goes in I(websocket_port).
       - Set it once for a play with C(module_defaults) and the C(group/netsec.zeek.websocket) group.
       - If not set in the task, the environment variable C(ZEEK_WEBSOCKET_HOST) is used.
     type: str
@@ -37,6 +38,7 @@ options:
   websocket_validate_certs:
     description:
       - Verify the listener's certificate and host name when I(websocket_tls=true).
+      - The task warns when I(websocket_tls=true) and I(websocket_validate_certs=false).
       - If not set in the task, the environment variable C(ZEEK_WEBSOCKET_VALIDATE_CERTS) is used.
     type: bool
     default: true
@@ -63,6 +65,7 @@ options:
   websocket_timeout:
     description:
       - Seconds to wait for each connection attempt and for the listener's handshake answer.
+      - A number greater than 0.
       - If not set in the task, the environment variable C(ZEEK_WEBSOCKET_TIMEOUT) is used.
     type: float
     default: 20
@@ -72,6 +75,13 @@ options:
       - If not set in the task, the environment variable C(ZEEK_WEBSOCKET_RETRIES) is used.
     type: int
     default: 3
+  websocket_max_message_size:
+    description:
+      - The largest message, in bytes, to accept from the listener; a larger one fails the task
+        (C(failure.kind=too_big)) instead of filling memory.
+      - If not set in the task, the environment variable C(ZEEK_WEBSOCKET_MAX_MESSAGE_SIZE) is used.
+    type: int
+    default: 67108864
 requirements:
   - websockets >= 10.4 (on the host that runs the task)
 notes:

@@ -18,6 +18,8 @@ Documented in plugins/doc_fragments/connection.py and websocket.py.
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import re
 import traceback
 
@@ -30,6 +32,7 @@ from ansible_collections.netsec.zeek.plugins.module_utils.controller import (
 )
 from ansible_collections.netsec.zeek.plugins.module_utils.listener import Listener, ListenerError
 from ansible_collections.netsec.zeek.plugins.module_utils.transport import (
+    DEFAULT_MAX_MESSAGE_SIZE,
     HAS_WEBSOCKETS,
     WEBSOCKETS_IMPORT_ERROR,
     TransportError,
@@ -47,9 +50,14 @@ _FIELDS = (
     ("client_key_passphrase", "str", None, True),
     ("timeout", "float", 20.0, False),
     ("retries", "int", 3, False),
+    ("max_message_size", "int", DEFAULT_MAX_MESSAGE_SIZE, False),
 )
+# Options of any module that count seconds: finite and above 0, or a wait never ends (inf, nan),
+# fails at once (-1) or polls without pause (0: thousands of requests a second).
+SECONDS_OPTIONS = ("timeout", "websocket_timeout", "wait_timeout", "wait_sleep", "reply_timeout")
 
 _PORT_RE = re.compile(r"^\s*(\d{1,5})\s*(?:/\s*tcp)?\s*$")
+_HOST_PORT_RE = re.compile(r"^(?:\[[^\]]*\]|[^:\[\]]+):(\d+)$")
 
 
 class TaskError(Exception):
@@ -68,8 +76,9 @@ class TaskError(Exception):
 class Endpoint(object):
     """The options, session and failure messages of one kind of Zeek WebSocket endpoint."""
 
-    def __init__(self, label, option_names, env_names, default_port, hints):
+    def __init__(self, label, noun, option_names, env_names, default_port, hints):
         self.label = label
+        self.noun = noun
         self.option_names = option_names
         self.env_names = env_names
         self.default_port = default_port
@@ -99,18 +108,66 @@ class Endpoint(object):
         """Module params -> keyword arguments for transport.Session; ValueError for a bad value."""
         options = dict((field, self.value(params, field)) for field, _kind, _default, _no_log in _FIELDS)
         options["port"] = parse_port(options["port"], self.option_names["port"])
+        options["host"] = check_host(options["host"], self.option_names["host"], self.option_names["port"])
+        size = options.pop("max_message_size")
+        if size is None or size < 1:
+            raise ValueError("%s must be a whole number greater than 0 (bytes), got %s"
+                             % (self.option_names["max_message_size"], size))
+        options["max_size"] = size
         return options
+
+    def warnings(self, params):
+        """What the module should warn about these options."""
+        if self.value(params, "tls") and not self.value(params, "validate_certs"):
+            return ["%s is true and %s is false: the %s's certificate and host name are not checked, so the "
+                    "connection is encrypted but anyone who can intercept it can pose as the %s and read or "
+                    "change what the task sends. Give %s (or a certificate from a CA the system trusts) and "
+                    "leave %s on." % (self.option_names["tls"], self.option_names["validate_certs"], self.noun,
+                                      self.noun, self.option_names["ca_path"], self.option_names["validate_certs"])]
+        return []
 
     def message(self, params, err):
         """A message a person can act on, for any client error."""
         where = self.where(params)
         if isinstance(err, TransportError):
             message = "%s %s: %s" % (self.label, where, err)
-            hint = self.hints.get(err.kind)
+            if err.kind == "tls" and getattr(err, "plain_server", False):
+                hint = "It speaks plain ws:// (Zeek >= 8.1 without a certificate): set %s: false." % (
+                    self.option_names["tls"])
+            elif err.kind == "too_big":
+                hint = "Raise %s if the answer is expected to be that large." % self.option_names["max_message_size"]
+            else:
+                hint = self.hints.get(err.kind)
             return message + (" " + hint if hint else "")
         if isinstance(err, ControllerError):
             return "%s %s answered with an error: %s" % (self.label, where, err)
         return "%s %s sent an answer this collection cannot read: %s" % (self.label, where, err)
+
+
+def check_host(value, option="controller_host", port_option="controller_port"):
+    """A host name or address (an IPv6 literal with or without brackets), never a URL or host:port.
+
+    Returns the host as websocket_url wants it; ValueError naming the option otherwise.
+    """
+    text = (value or "").strip()
+    if text and "://" not in text and "/" not in text and not any(char.isspace() for char in text):
+        if ":" not in text:
+            return text
+        bare = text[1:-1] if text.startswith("[") and text.endswith("]") else text
+        try:
+            ipaddress.IPv6Address(bare)
+            return bare
+        except ValueError:
+            pass
+    rest = text.split("://", 1)[-1].split("/", 1)[0]
+    match = _HOST_PORT_RE.match(rest)
+    if match:
+        fix = " Put the port in %s (%s: %s)." % (port_option, port_option, match.group(1))
+    else:
+        fix = (" Give the host alone: the port goes in %s, and the collection adds ws:// (wss:// with tls) and "
+               "/v1/messages/json itself." % port_option)
+    raise ValueError("%s must be a host name or an address without a port, a path or a scheme; got %r.%s"
+                     % (option, value, fix))
 
 
 def parse_port(value, option="controller_port"):
@@ -122,7 +179,7 @@ def parse_port(value, option="controller_port"):
 
 
 CONTROLLER = Endpoint(
-    "Zeek controller",
+    "Zeek controller", "controller",
     option_names=dict((field, field) for field, _kind, _default, _no_log in _FIELDS),
     env_names=dict((field, "ZEEK_CONTROLLER_" + field.upper()) for field, _kind, _default, _no_log in _FIELDS),
     default_port="2149",
@@ -146,7 +203,7 @@ CONTROLLER.env_names["port"] = "ZEEK_CONTROLLER_WEBSOCKET_PORT"
 DEFAULT_WEBSOCKET_PORT = "27759"
 
 LISTENER = Endpoint(
-    "Zeek WebSocket listener",
+    "Zeek WebSocket listener", "listener",
     option_names=dict((field, "websocket_" + field) for field, _kind, _default, _no_log in _FIELDS),
     env_names=dict((field, "ZEEK_WEBSOCKET_" + field.upper()) for field, _kind, _default, _no_log in _FIELDS),
     default_port=DEFAULT_WEBSOCKET_PORT,
@@ -186,6 +243,32 @@ def require_libraries(module, jsonschema=False):
                              exception=_format_import_error(JSONSCHEMA_IMPORT_ERROR))
 
 
+def prepare(module, jsonschema=False):
+    """What every module does first: the libraries, then the arguments, before anything is sent."""
+    require_libraries(module, jsonschema)
+    try:
+        check_arguments(module)
+    except TaskError as err:
+        fail(module, err)
+
+
+def check_arguments(module):
+    """Seconds finite and above 0, endpoints well formed; warn about unchecked TLS. TaskError otherwise."""
+    params = module.params
+    for name in SECONDS_OPTIONS:
+        value = params.get(name)
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise TaskError("%s must be a number of seconds greater than 0, got %s" % (name, value), "argument")
+    for endpoint in (CONTROLLER, LISTENER):
+        if endpoint.option_names["host"] in params:
+            try:
+                endpoint.session_options(params)
+            except ValueError as err:
+                raise TaskError(str(err), "argument")
+            for warning in endpoint.warnings(params):
+                module.warn(warning)
+
+
 def _format_import_error(err):
     if err is None:
         return None
@@ -211,21 +294,28 @@ def listener_for(module, topics=()):
 
 
 def fail(module, err, **result):
-    """fail_json with a message a person can act on, for any error of a task."""
+    """fail_json with ``msg`` a person can act on and one ``failure`` dict, for any error of a task.
+
+    ``failure["kind"]`` names the failure; the other keys of ``failure`` are
+    its details (``errors``, ``validation_errors``, ``not_applied``, ...),
+    documented in each module's RETURN. Any other exception is a bug: it
+    keeps its traceback.
+    """
     if isinstance(err, TaskError):
-        result.update(err.details)
-        result["error_kind"] = err.kind
-        module.fail_json(msg=str(err), **result)
-    if not isinstance(err, CLIENT_ERRORS):
-        raise err
-    endpoint = LISTENER if isinstance(err, ListenerError) else CONTROLLER
-    if isinstance(err, TransportError):
-        result["error_kind"] = err.kind
-    elif isinstance(err, ControllerError):
-        result.update(errors=err.errors, error_kind="controller")
+        message, failure = str(err), dict(err.details, kind=err.kind)
+    elif isinstance(err, CLIENT_ERRORS):
+        endpoint = LISTENER if isinstance(err, ListenerError) else CONTROLLER
+        message = endpoint.message(module.params, err)
+        if isinstance(err, TransportError):
+            failure = {"kind": err.kind}
+        elif isinstance(err, ControllerError):
+            failure = {"kind": "controller", "errors": err.errors}
+        else:
+            failure = {"kind": "protocol"}
     else:
-        result["error_kind"] = "protocol"
-    module.fail_json(msg=endpoint.message(module.params, err), **result)
+        raise err
+    result["failure"] = failure
+    module.fail_json(msg=message, **result)
 
 
 # Everything a task turns into a failure; any other exception is a bug and keeps its traceback.

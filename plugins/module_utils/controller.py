@@ -103,7 +103,10 @@ class Controller(object):
                 and event.args[0] == reqid
 
         message = self.session.receive_until(is_ours, timeout)
-        return as_event(message.value).args[1:]
+        results = as_event(message.value).args[1:]
+        if not results:
+            raise ProtocolError("%s carries no result: only the request id %s" % (response, reqid))
+        return results
 
     @staticmethod
     def _results(value, what):
@@ -264,6 +267,8 @@ class Controller(object):
                 outcome["values"][result["node"]] = json.loads(result["data"])
             except ValueError as err:
                 outcome["errors"].append({"source": result["node"], "error": "JSON decode error: %s" % err})
+            except RecursionError:
+                outcome["errors"].append({"source": result["node"], "error": "JSON decode error: nested too deeply"})
         return outcome
 
     def restart(self, nodes=(), timeout=None):

@@ -26,7 +26,7 @@ from ansible_collections.netsec.zeek.plugins.module_utils.connection import (
     TaskError,
     fail,
     listener_for,
-    require_libraries,
+    prepare,
 )
 
 # How long to listen for an error frame after publishing when no reply is awaited.
@@ -35,7 +35,7 @@ ERROR_GRACE = 0.5
 
 def run_module(module):
     """The whole task; exits the module."""
-    require_libraries(module)
+    prepare(module)
     result = dict(changed=True, published=False, errors=[])
     try:
         run(module, result)

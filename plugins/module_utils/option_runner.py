@@ -21,7 +21,7 @@ from ansible_collections.netsec.zeek.plugins.module_utils.connection import (
     controller_for,
     fail,
     listener_for,
-    require_libraries,
+    prepare,
 )
 from ansible_collections.netsec.zeek.plugins.module_utils.listener import SET_OPTION_EVENT
 from ansible_collections.netsec.zeek.plugins.module_utils.runtime_options import (
@@ -44,7 +44,7 @@ REJECTION_HELP = (
 
 def run_module(module):
     """The whole task; exits the module."""
-    require_libraries(module)
+    prepare(module)
     result = dict(changed=False, options=[], published=[])
     try:
         run(module, result)
@@ -79,10 +79,13 @@ def run(module, result):
                                   after=dict((p.name, p.after()) for p in plans))
         if not changing or module.check_mode:
             return
+        # What was published changed the cluster; a listener that is down changed nothing.
+        result["changed"] = False
         with listener_for(module) as listener:
             for current in changing:
                 listener.set_option(current.name, current.typed, params["location"])
                 result["published"].append(current.name)
+                result["changed"] = True
             if params["wait"]:
                 result["duration"] = wait_until_applied(params, controller, listener, changing)
 

@@ -19,14 +19,22 @@ import json
 import uuid
 
 from ansible_collections.netsec.zeek.plugins.module_utils import cluster
-from ansible_collections.netsec.zeek.plugins.module_utils.broker_json import to_json
-from ansible_collections.netsec.zeek.plugins.module_utils.controller import ControllerError
+from ansible_collections.netsec.zeek.plugins.module_utils.broker_json import data_message, make_event, to_json
+from ansible_collections.netsec.zeek.plugins.module_utils.controller import API, CONTROLLER_TOPIC, ControllerError
 
 # Stands in for the instance of configurations that name none, until the
 # controller says which agent that is.
 _UNRESOLVED = "netsec.zeek:unresolved-default-instance"
 
 NO_CONFIGURATION = ("no deployed configuration available", "no staged configuration available")
+
+# The largest stage request Zeek's WebSocket servers take. Zeek <= 8.0 (Broker's server, on CAF)
+# refuses a frame of INT32_MAX bytes or more, its header included (CAF's
+# libcaf_net/caf/net/web_socket/framing.cpp, framing_impl::max_frame_size): our frames are text
+# with a 14-byte header (64-bit length and mask), so the payload must stay below INT32_MAX - 14.
+# Zeek >= 8.1 (IXWebSocket, src/cluster/websocket/auxil/IXWebSocket) sets no limit of its own
+# (IXWebSocketTransport.cpp refuses only lengths above 2^63), so the older limit is the one to keep.
+MAX_REQUEST_BYTES = 2 ** 31 - 1 - 14 - 1
 
 
 class PreflightError(Exception):
@@ -105,6 +113,28 @@ def config_id(want, force=False):
     canonical.id = "content"  # without an id to_wire would fill in a random one
     wire = json.dumps(to_json(cluster.to_wire(canonical)), sort_keys=True)
     return "netsec-" + hashlib.sha256(wire.encode("utf-8")).hexdigest()[:32]
+
+
+def request_size(want):
+    """Bytes of the stage request that would carry ``want``, as transport.Session sends it."""
+    saved = want.id
+    want.id = "x" * 39  # as long as config_id()'s ids; a forced deploy's uuid is shorter
+    try:
+        wire = cluster.to_wire(want)
+    finally:
+        want.id = saved
+    event = make_event(API + "stage_configuration_request", [str(uuid.uuid4()), wire])
+    return len(json.dumps(data_message(CONTROLLER_TOPIC, event), separators=(",", ":")).encode("utf-8"))
+
+
+def check_request_size(want, limit=MAX_REQUEST_BYTES):
+    """PreflightError when Zeek's WebSocket server would refuse the stage request; returns its size."""
+    size = request_size(want)
+    if size > limit:
+        raise PreflightError(["the configuration takes %d bytes as a stage request, more than the %d bytes Zeek's "
+                              "WebSocket server accepts in one message (Zeek <= 8.0 closes the connection); "
+                              "split the cluster or leave out what the controller fills in (ports)" % (size, limit)])
+    return size
 
 
 def current(controller, deployed=True):

@@ -55,6 +55,12 @@ from ansible_collections.netsec.zeek.plugins.module_utils.broker_json import (
 )
 
 WEBSOCKET_PATH = "/v1/messages/json"
+# The largest message accepted from an endpoint, unless the task says otherwise. A deployed
+# configuration takes about 700 bytes per node as Broker JSON (6 MB for 10,000 nodes, the largest
+# cluster the benchmarks model), so 64 MiB leaves room for ten times that, while a hostile or broken
+# endpoint can no longer make the task hold an unbounded frame (and several times its size) in memory.
+DEFAULT_MAX_MESSAGE_SIZE = 64 * 2 ** 20
+
 # Broker's anonymous TLS (Zeek <= 8.0 controllers without certificates) only
 # negotiates anonymous ECDH suites; offering them needs security level 0.
 ANONYMOUS_TLS_CIPHERS = "HIGH:aNULL:!MD5:@SECLEVEL=0"
@@ -62,10 +68,12 @@ ANONYMOUS_TLS_CIPHERS = "HIGH:aNULL:!MD5:@SECLEVEL=0"
 
 class TransportError(Exception):
     """A failure to talk to the endpoint. ``kind`` is one of unreachable,
-    tls, timeout, handshake, protocol or closed."""
+    tls, timeout, handshake, protocol, closed or too_big; ``plain_server``
+    is true when a TLS handshake met an endpoint that speaks plain ws://."""
 
-    def __init__(self, kind, message):
+    def __init__(self, kind, message, plain_server=False):
         self.kind = kind
+        self.plain_server = plain_server
         super(TransportError, self).__init__(message)
 
 
@@ -106,7 +114,7 @@ class Session(object):
     def __init__(self, host="127.0.0.1", port=2149, topics=("zeek/management/controller",),
                  tls=False, validate_certs=True, ca_path=None, client_cert=None, client_key=None,
                  client_key_passphrase=None, timeout=20.0, retries=3, retry_delay=1.0,
-                 max_size=None):
+                 max_size=DEFAULT_MAX_MESSAGE_SIZE):
         if not HAS_WEBSOCKETS:
             raise TransportError("missing", "the Python library 'websockets' (>= 10.4) is required")
         self.host = host
@@ -151,13 +159,8 @@ class Session(object):
                 self._ws = self._run(self._open(context), self.timeout)
                 break
             except (ConnectionRefusedError, socket.gaierror, asyncio.TimeoutError, OSError) as err:
-                if isinstance(err, ssl.SSLError):
-                    raise TransportError("tls", "TLS handshake with %s failed: %s" % (self.url, _reason(err)))
-                if self.tls and isinstance(err, ConnectionResetError):
-                    # The TCP connection was accepted, so the server is there: it cut the TLS
-                    # handshake, which Broker's anonymous TLS does when no suite is shared.
-                    raise TransportError("tls", "%s reset the connection during the TLS handshake (no common "
-                                         "cipher suite or protocol version?)" % self.url)
+                if isinstance(err, ssl.SSLError) or (self.tls and isinstance(err, ConnectionResetError)):
+                    raise self._tls_failure(err)
                 last = err
                 if self.attempts < self.retries:
                     time.sleep(self.retry_delay)
@@ -176,6 +179,34 @@ class Session(object):
         self._send_text(json.dumps(self.topics))
         self.ack = self._await_ack()
         return self.ack
+
+    def _tls_failure(self, err):
+        """The TransportError for a failed TLS handshake, saying tls is wrong when it is."""
+        if isinstance(err, ssl.SSLError):
+            what = "TLS handshake with %s failed: %s" % (self.url, _reason(err))
+        else:
+            # The TCP connection was accepted, so the server is there, and it cut the TLS handshake:
+            # a plain ws:// server does, and so does Broker's anonymous TLS when no suite is shared.
+            what = "%s reset the connection during the TLS handshake" % self.url
+        if self._speaks_plain_websocket():
+            return TransportError("tls", "%s: the endpoint speaks plain ws://, without TLS" % what, plain_server=True)
+        if isinstance(err, ssl.SSLError):
+            return TransportError("tls", what)
+        return TransportError("tls", what + " (no common cipher suite or protocol version?)")
+
+    def _speaks_plain_websocket(self):
+        """Whether a plain ws:// upgrade succeeds where the TLS handshake failed (nothing is sent on it)."""
+        try:
+            probe = self._run(websockets.connect(websocket_url(self.host, self.port, False),
+                                                 open_timeout=self.timeout, close_timeout=1, ping_interval=None),
+                              self.timeout)
+        except Exception:  # any failure: it is not a plain WebSocket endpoint either
+            return False
+        try:
+            self._run(probe.close(), 2.0)
+        except Exception:  # closing is best effort: the answer is already in hand
+            pass
+        return True
 
     def close(self):
         if self._ws is not None:
@@ -217,6 +248,11 @@ class Session(object):
             frame = decode_frame(text)
         except BrokerJSONError as err:
             self.error_frames.append(ErrorFrame("client_decode_failed", str(err)))
+            return None
+        except RecursionError:
+            # json and the codec recurse per level: a frame nested thousands deep is not an answer.
+            self.error_frames.append(ErrorFrame("client_decode_failed", "a frame of %d bytes nested too deeply "
+                                                "to read" % len(text)))
             return None
         if isinstance(frame, ErrorFrame):
             self.error_frames.append(frame)
@@ -276,6 +312,9 @@ class Session(object):
             raise TransportError("timeout", "no response from %s:%d within %ss%s" % (
                 self.host, self.port, self.timeout, self._error_hint()))
         except ConnectionClosed as err:
+            if _we_refused_as_too_big(err):
+                raise TransportError("too_big", "%s:%d sent a message larger than max_message_size (%d bytes), so "
+                                     "the connection was closed (1009)." % (self.host, self.port, self.max_size))
             raise TransportError("closed", "%s:%d closed the connection: %s%s" % (
                 self.host, self.port, _closed_reason(err), self._error_hint()))
 
@@ -285,6 +324,13 @@ def _reason(err):
         return "unknown error"
     text = getattr(err, "strerror", None) or str(err) or type(err).__name__
     return text
+
+
+def _we_refused_as_too_big(err):
+    # websockets closes with 1009 on its own when a message exceeds max_size; then our close frame
+    # came first (``rcvd_then_sent`` false), unlike when the endpoint refused one of ours.
+    sent = getattr(err, "sent", None)
+    return sent is not None and sent.code == 1009 and not getattr(err, "rcvd_then_sent", False)
 
 
 def _closed_reason(err):

@@ -241,6 +241,34 @@ wait_duration:
   description: Seconds spent waiting for the nodes to run.
   returned: when wait is true and not in check mode
   type: float
+failure:
+  description:
+    - Why the task failed, beside C(msg), as C(kind) and the details of that kind. Every module of the
+      collection fails in this shape.
+  returned: when the task fails
+  type: dict
+  contains:
+    kind:
+      description:
+        - "C(argument): a parameter is wrong, nothing was sent. C(unreachable), C(tls),
+          C(handshake), C(timeout), C(closed) or C(too_big) (an answer over I(max_message_size)):
+          the connection to the controller. C(protocol): an answer this collection cannot read.
+          C(controller): the controller answered with an error."
+        - "C(validation): the configuration has problems, listed in C(validation_errors); nothing
+          was sent. C(nodes_failed): deployed, but not every node started (see C(nodes)).
+          C(wait_timeout): with I(wait=true), nodes did not run in time."
+      type: str
+      sample: unreachable
+    errors:
+      description: With C(kind=controller), what the controller reported, each with C(source) (a node, or null) and C(error).
+      type: list
+      elements: dict
+      sample: [{"source": null, "error": "no instances connected"}]
+    validation_errors:
+      description: With C(kind=validation), every problem of the configuration, one text each.
+      type: list
+      elements: str
+      sample: ["node worker-01: interface is required for a worker"]
 """
 
 import socket
@@ -251,10 +279,11 @@ from ansible_collections.netsec.zeek.plugins.module_utils import cluster, reconc
 from ansible_collections.netsec.zeek.plugins.module_utils.broker_json import to_json
 from ansible_collections.netsec.zeek.plugins.module_utils.connection import (
     CLIENT_ERRORS,
+    TaskError,
     connection_argument_spec,
     controller_for,
     fail,
-    require_libraries,
+    prepare,
 )
 from ansible_collections.netsec.zeek.plugins.module_utils.waiter import (
     not_running_table,
@@ -281,62 +310,63 @@ def argument_spec():
 
 def run(module):
     params = module.params
-    if params["src"] is not None:
-        module.fail_json(msg="src is read by the netsec.zeek.cluster_config action plugin; call the module "
-                             "by its name netsec.zeek.cluster_config, or pass the text as content")
     result = dict(changed=False, lint_warnings=[])
     try:
-        want, parse_warnings = reconcile.desired(params["config"], params["content"], params["default_instance"])
-        result["lint_warnings"].extend(parse_warnings)
-        if params["state"] == "rendered" and reconcile.needs_default_instance(want):
-            reconcile.resolve_default_instance(want, [{"name": cluster.default_instance_name(socket.gethostname())}])
+        if params["src"] is not None:
+            raise TaskError("src is read by the netsec.zeek.cluster_config action plugin; call the module by its "
+                            "name netsec.zeek.cluster_config, or pass the text as content", "argument")
+        reconcile_task(module, result)
     except reconcile.PreflightError as err:
-        module.fail_json(msg=preflight_message(err), validation_errors=err.errors, **result)
-
-    if params["state"] == "rendered":
-        finish_preflight(module, want, result)
-        result.update(after=cluster.to_dict(want), ini=cluster.to_ini(want),
-                      wire=to_json(cluster.to_wire(want)))
-        module.exit_json(**result)
-
-    try:
-        with controller_for(module) as controller:
-            if reconcile.needs_default_instance(want):
-                try:
-                    reconcile.resolve_default_instance(want, controller.get_instances())
-                except reconcile.PreflightError as err:
-                    module.fail_json(msg=preflight_message(err), validation_errors=err.errors, **result)
-            finish_preflight(module, want, result)
-            deployed = params["state"] == "deployed"
-            have = reconcile.current(controller, deployed=deployed)
-            staged = None
-            if reconcile.needs_staged(want, have, params["state"]):
-                staged = reconcile.current(controller, deployed=False)
-            plan = reconcile.plan(want, have, params["state"], params["force"], staged)
-            result.update(changed=plan["changed"], changes=plan["changes"],
-                          current_id=None if have is None else have.id)
-            if plan["changed"]:
-                result.update(ini=cluster.to_ini(want), before=None if have is None else cluster.to_dict(have),
-                              after=cluster.to_dict(want))
-            if len(want.nodes) > LARGE_CLUSTER:
-                result["invocation"] = {"module_args": summarized_arguments(params, want)}
-            if module._diff:
-                result["diff"] = plan["diff"]
-            if module.check_mode:
-                module.exit_json(**result)
-            if plan["changed"]:
-                outcome = reconcile.apply(controller, want, params["state"], params["force"])
-                result.update(config_id=outcome["config_id"], nodes=outcome["nodes"], errors=outcome["errors"])
-                if deployed:
-                    result["after"] = cluster.to_dict(reconcile.current(controller, deployed=True) or want)
-                if not outcome["success"]:
-                    module.fail_json(msg="Deployed configuration %s, but not every node started: %s" % (
-                        outcome["config_id"], "; ".join(reconcile.failed_nodes_summary(outcome))), **result)
-            if params["wait"] and deployed:
-                wait_for_nodes(module, controller, want, result)
+        result["lint_warnings"].extend(err.warnings)
+        fail(module, TaskError(preflight_message(err), "validation", validation_errors=err.errors), **result)
     except CLIENT_ERRORS as err:
         fail(module, err, **result)
     module.exit_json(**result)
+
+
+def reconcile_task(module, result):
+    params = module.params
+    want, parse_warnings = reconcile.desired(params["config"], params["content"], params["default_instance"])
+    result["lint_warnings"].extend(parse_warnings)
+    if params["state"] == "rendered":
+        if reconcile.needs_default_instance(want):
+            reconcile.resolve_default_instance(want, [{"name": cluster.default_instance_name(socket.gethostname())}])
+        finish_preflight(module, want, result)
+        result.update(after=cluster.to_dict(want), ini=cluster.to_ini(want), wire=to_json(cluster.to_wire(want)))
+        return
+
+    with controller_for(module) as controller:
+        if reconcile.needs_default_instance(want):
+            reconcile.resolve_default_instance(want, controller.get_instances())
+        finish_preflight(module, want, result)
+        deployed = params["state"] == "deployed"
+        have = reconcile.current(controller, deployed=deployed)
+        staged = None
+        if reconcile.needs_staged(want, have, params["state"]):
+            staged = reconcile.current(controller, deployed=False)
+        plan = reconcile.plan(want, have, params["state"], params["force"], staged)
+        if plan["changed"]:
+            reconcile.check_request_size(want)  # before changed is reported: Zeek would refuse it mid-stage
+        result.update(changed=plan["changed"], changes=plan["changes"], current_id=None if have is None else have.id)
+        if plan["changed"]:
+            result.update(ini=cluster.to_ini(want), before=None if have is None else cluster.to_dict(have),
+                          after=cluster.to_dict(want))
+        if len(want.nodes) > LARGE_CLUSTER:
+            result["invocation"] = {"module_args": summarized_arguments(params, want)}
+        if module._diff:
+            result["diff"] = plan["diff"]
+        if module.check_mode:
+            return
+        if plan["changed"]:
+            outcome = reconcile.apply(controller, want, params["state"], params["force"])
+            result.update(config_id=outcome["config_id"], nodes=outcome["nodes"], errors=outcome["errors"])
+            if deployed:
+                result["after"] = cluster.to_dict(reconcile.current(controller, deployed=True) or want)
+            if not outcome["success"]:
+                raise TaskError("Deployed configuration %s, but not every node started: %s" % (
+                    outcome["config_id"], "; ".join(reconcile.failed_nodes_summary(outcome))), "nodes_failed")
+        if params["wait"] and deployed:
+            wait_for_nodes(module, controller, want, result)
 
 
 LARGE_CLUSTER = 100
@@ -355,12 +385,9 @@ def summarized_arguments(params, want):
 
 
 def finish_preflight(module, want, result):
-    try:
-        result["lint_warnings"].extend(
-            reconcile.preflight(want, module.params["lint"], module.params["controller_broker_port"]))
-    except reconcile.PreflightError as err:
-        result["lint_warnings"].extend(err.warnings)
-        module.fail_json(msg=preflight_message(err), validation_errors=err.errors, **result)
+    """Validation and lint; PreflightError, or the warnings shown."""
+    result["lint_warnings"].extend(
+        reconcile.preflight(want, module.params["lint"], module.params["controller_broker_port"]))
     for warning in result["lint_warnings"]:
         module.warn(warning)
 
@@ -371,8 +398,8 @@ def wait_for_nodes(module, controller, want, result):
                                            module.params["wait_sleep"])
     result["wait_duration"] = round(waited, 3)
     if not ok:
-        module.fail_json(msg="Timed out after %s waiting for the cluster nodes to run: %s" % (
-            seconds(module.params["wait_timeout"]), "; ".join(not_running_table(names, nodes))), **result)
+        raise TaskError("Timed out after %s waiting for the cluster nodes to run: %s" % (
+            seconds(module.params["wait_timeout"]), "; ".join(not_running_table(names, nodes))), "wait_timeout")
 
 
 def preflight_message(err):
@@ -388,7 +415,7 @@ def main():
         required_one_of=[("config", "src", "content")],
         supports_check_mode=True,
     )
-    require_libraries(module, jsonschema=True)
+    prepare(module, jsonschema=True)
     run(module)
 
 

@@ -104,6 +104,26 @@ ini:
     instance = agent-testbox
     role = MANAGER
     port = 2200
+failure:
+  description:
+    - Why the task failed, beside C(msg), as C(kind) and the details of that kind. Every module of the
+      collection fails in this shape.
+  returned: when the task fails
+  type: dict
+  contains:
+    kind:
+      description:
+        - "C(argument): a parameter is wrong, nothing was sent. C(unreachable), C(tls),
+          C(handshake), C(timeout), C(closed) or C(too_big) (an answer over I(max_message_size)):
+          the connection to the controller. C(protocol): an answer this collection cannot read.
+          C(controller): the controller answered with an error."
+      type: str
+      sample: unreachable
+    errors:
+      description: With C(kind=controller), what the controller reported, each with C(source) (a node, or null) and C(error).
+      type: list
+      elements: dict
+      sample: [{"source": null, "error": "no instances connected"}]
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -114,7 +134,7 @@ from ansible_collections.netsec.zeek.plugins.module_utils.connection import (
     connection_argument_spec,
     controller_for,
     fail,
-    require_libraries,
+    prepare,
 )
 
 
@@ -123,7 +143,7 @@ def main():
         argument_spec=connection_argument_spec(deployed=dict(type="bool", default=False)),
         supports_check_mode=True,
     )
-    require_libraries(module)
+    prepare(module)
     try:
         with controller_for(module) as controller:
             config = reconcile.current(controller, deployed=module.params["deployed"])

@@ -80,6 +80,7 @@ options:
     description:
       - Seconds to wait for the reply. On timeout the task fails, and names any errors the listener
         reported for the published event.
+      - A number greater than 0.
     type: float
     default: 20
 notes:
@@ -159,6 +160,24 @@ errors:
   returned: always
   type: list
   elements: str
+failure:
+  description:
+    - Why the task failed, beside C(msg), as C(kind) and the details of that kind. Every module of the
+      collection fails in this shape.
+  returned: when the task fails
+  type: dict
+  contains:
+    kind:
+      description:
+        - "C(argument): a parameter is wrong, nothing was sent. C(unreachable), C(tls),
+          C(handshake), C(timeout), C(closed) or C(too_big) (an answer over
+          I(websocket_max_message_size)): the connection to the listener. C(protocol): an answer
+          this collection cannot read."
+        - "C(value): an argument does not convert, nothing was published. C(rejected): the listener
+          sent error frames (see C(errors)). C(timeout): no reply event arrived within
+          I(reply_timeout)."
+      type: str
+      sample: unreachable
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -96,6 +96,27 @@ errors:
   sample:
     - source: worker-03
       error: unknown cluster node
+failure:
+  description:
+    - Why the task failed, beside C(msg), as C(kind) and the details of that kind. Every module of the
+      collection fails in this shape.
+  returned: when the task fails
+  type: dict
+  contains:
+    kind:
+      description:
+        - "C(argument): a parameter is wrong, nothing was sent. C(unreachable), C(tls),
+          C(handshake), C(timeout), C(closed) or C(too_big) (an answer over I(max_message_size)):
+          the connection to the controller. C(protocol): an answer this collection cannot read.
+          C(controller): the controller answered with an error."
+        - "With I(fail_on_errors=true), C(controller) also when nodes reported errors."
+      type: str
+      sample: unreachable
+    errors:
+      description: With C(kind=controller), what the controller reported, each with C(source) (a node, or null) and C(error).
+      type: list
+      elements: dict
+      sample: [{"source": null, "error": "no instances connected"}]
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -105,7 +126,7 @@ from ansible_collections.netsec.zeek.plugins.module_utils.connection import (
     connection_argument_spec,
     controller_for,
     fail,
-    require_libraries,
+    prepare,
 )
 
 
@@ -122,10 +143,11 @@ def main():
         ),
         supports_check_mode=True,
     )
-    require_libraries(module)
+    prepare(module)
     identifier = module.params["id"].strip()
     if not identifier:
-        module.fail_json(msg="id must name a global identifier, for example bits_per_uid")
+        module.fail_json(msg="id must name a global identifier, for example bits_per_uid",
+                         failure={"kind": "argument"})
     try:
         with controller_for(module) as controller:
             answer = controller.get_id_value(identifier, module.params["nodes"])
@@ -133,7 +155,8 @@ def main():
         fail(module, err)
     result = dict(changed=False, node_values=answer["values"], errors=answer["errors"])
     if answer["errors"] and module.params["fail_on_errors"]:
-        module.fail_json(msg="Reading %s failed: %s" % (identifier, describe(answer["errors"])), **result)
+        module.fail_json(msg="Reading %s failed: %s" % (identifier, describe(answer["errors"])),
+                         failure={"kind": "controller", "errors": answer["errors"]}, **result)
     module.exit_json(**result)
 
 

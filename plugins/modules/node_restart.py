@@ -80,6 +80,30 @@ wait_duration:
   description: Seconds spent waiting for the nodes to run again.
   returned: when wait is true and not in check mode
   type: float
+failure:
+  description:
+    - Why the task failed, beside C(msg), as C(kind) and the details of that kind. Every module of the
+      collection fails in this shape.
+  returned: when the task fails
+  type: dict
+  contains:
+    kind:
+      description:
+        - "C(argument): a parameter is wrong, nothing was sent. C(unreachable), C(tls),
+          C(handshake), C(timeout), C(closed) or C(too_big) (an answer over I(max_message_size)):
+          the connection to the controller. C(protocol): an answer this collection cannot read.
+          C(controller): the controller answered with an error."
+        - "C(no_deployment): no configuration is deployed. C(unknown_nodes): I(nodes) names nodes
+          the deployed configuration lacks, nothing was restarted. C(restart_failed): an agent did
+          not restart a node (see C(errors)). C(wait_timeout): with I(wait=true), nodes did not run
+          again in time."
+      type: str
+      sample: unreachable
+    errors:
+      description: With C(kind=controller), what the controller reported, each with C(source) (a node, or null) and C(error).
+      type: list
+      elements: dict
+      sample: [{"source": null, "error": "no instances connected"}]
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -87,10 +111,11 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.netsec.zeek.plugins.module_utils import reconcile
 from ansible_collections.netsec.zeek.plugins.module_utils.connection import (
     CLIENT_ERRORS,
+    TaskError,
     connection_argument_spec,
     controller_for,
     fail,
-    require_libraries,
+    prepare,
 )
 from ansible_collections.netsec.zeek.plugins.module_utils.waiter import (
     flatten,
@@ -105,45 +130,49 @@ def main():
     spec = connection_argument_spec(nodes=dict(type="list", elements="str", default=[]))
     spec.update(wait_argument_spec())
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    require_libraries(module)
-    asked = sorted(set(module.params["nodes"]))
+    prepare(module)
     result = dict(changed=False, restarted=[], errors=[])
     try:
         with controller_for(module) as controller:
-            deployed = reconcile.current(controller, deployed=True)
-            if deployed is None:
-                module.fail_json(msg="There is no deployed cluster configuration, so there are no nodes to restart",
-                                 **result)
-            known = sorted(node.name for node in deployed.nodes)
-            unknown = [name for name in asked if name not in known]
-            if unknown:
-                module.fail_json(msg="Unknown cluster node%s %s; nothing was restarted. The deployed nodes are: %s"
-                                 % ("" if len(unknown) == 1 else "s", ", ".join(unknown), ", ".join(known)),
-                                 **result)
-            targets = asked or known
-            result.update(changed=bool(targets), restarted=targets)
-            if module.check_mode or not targets:
-                module.exit_json(**result)
-            pids_before = dict((name, status.get("pid")) for name, status in
-                               flatten(controller.get_nodes()).items() if name in targets)
-            answer = controller.restart(asked)
-            result.update(nodes=answer["nodes"], errors=answer["errors"])
-            failed = sorted(name for name in targets if not answer["nodes"].get(name, False))
-            if failed or answer["errors"]:
-                module.fail_json(msg="Restart failed for %s" % "; ".join(
-                    ["%s: %s" % (e["source"] or "controller", e["error"]) for e in answer["errors"]]
-                    + ["%s: not restarted" % name for name in failed
-                       if name not in [e["source"] for e in answer["errors"]]]), **result)
-            if module.params["wait"]:
-                ok, nodes, waited = wait_until_running(controller, targets, module.params["wait_timeout"],
-                                                       module.params["wait_sleep"], pids_before)
-                result["wait_duration"] = round(waited, 3)
-                if not ok:
-                    module.fail_json(msg="Timed out after %s waiting for restarted nodes to run: %s" % (
-                        seconds(module.params["wait_timeout"]), "; ".join(not_running_table(targets, nodes, pids_before))), **result)
+            restart(module, controller, result)
     except CLIENT_ERRORS as err:
         fail(module, err, **result)
     module.exit_json(**result)
+
+
+def restart(module, controller, result):
+    asked = sorted(set(module.params["nodes"]))
+    deployed = reconcile.current(controller, deployed=True)
+    if deployed is None:
+        raise TaskError("There is no deployed cluster configuration, so there are no nodes to restart",
+                        "no_deployment")
+    known = sorted(node.name for node in deployed.nodes)
+    unknown = [name for name in asked if name not in known]
+    if unknown:
+        raise TaskError("Unknown cluster node%s %s; nothing was restarted. The deployed nodes are: %s"
+                        % ("" if len(unknown) == 1 else "s", ", ".join(unknown), ", ".join(known)), "unknown_nodes")
+    targets = asked or known
+    result.update(changed=bool(targets), restarted=targets)
+    if module.check_mode or not targets:
+        return
+    pids_before = dict((name, status.get("pid")) for name, status in
+                       flatten(controller.get_nodes()).items() if name in targets)
+    answer = controller.restart(asked)
+    result.update(nodes=answer["nodes"], errors=answer["errors"])
+    failed = sorted(name for name in targets if not answer["nodes"].get(name, False))
+    if failed or answer["errors"]:
+        raise TaskError("Restart failed for %s" % "; ".join(
+            ["%s: %s" % (e["source"] or "controller", e["error"]) for e in answer["errors"]]
+            + ["%s: not restarted" % name for name in failed
+               if name not in [e["source"] for e in answer["errors"]]]), "restart_failed")
+    if module.params["wait"]:
+        ok, nodes, waited = wait_until_running(controller, targets, module.params["wait_timeout"],
+                                               module.params["wait_sleep"], pids_before)
+        result["wait_duration"] = waited
+        if not ok:
+            raise TaskError("Timed out after %s waiting for restarted nodes to run: %s" % (
+                seconds(module.params["wait_timeout"]), "; ".join(not_running_table(targets, nodes, pids_before))),
+                "wait_timeout")
 
 
 if __name__ == "__main__":

@@ -116,6 +116,27 @@ errors:
   sample:
     - source: null
       error: no instances connected
+failure:
+  description:
+    - Why the task failed, beside C(msg), as C(kind) and the details of that kind. Every module of the
+      collection fails in this shape.
+  returned: when the task fails
+  type: dict
+  contains:
+    kind:
+      description:
+        - "C(argument): a parameter is wrong, nothing was sent. C(unreachable), C(tls),
+          C(handshake), C(timeout), C(closed) or C(too_big) (an answer over I(max_message_size)):
+          the connection to the controller. C(protocol): an answer this collection cannot read.
+          C(controller): the controller answered with an error."
+        - "With I(fail_on_errors=true), C(controller) also when an agent reported errors."
+      type: str
+      sample: unreachable
+    errors:
+      description: With C(kind=controller), what the controller reported, each with C(source) (a node, or null) and C(error).
+      type: list
+      elements: dict
+      sample: [{"source": null, "error": "no instances connected"}]
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -125,7 +146,7 @@ from ansible_collections.netsec.zeek.plugins.module_utils.connection import (
     connection_argument_spec,
     controller_for,
     fail,
-    require_libraries,
+    prepare,
 )
 
 MANAGEMENT_ROLES = ("AGENT", "CONTROLLER")
@@ -140,7 +161,8 @@ def upper_choices(module, name, allowed):
     unknown = sorted(values - set(allowed))
     if unknown:
         module.fail_json(msg="%s: unknown value%s %s; use %s (any case)" % (
-            name, "s" if len(unknown) > 1 else "", ", ".join(unknown), ", ".join(a.lower() for a in allowed)))
+            name, "s" if len(unknown) > 1 else "", ", ".join(unknown), ", ".join(a.lower() for a in allowed)),
+            failure={"kind": "argument", "option": name, "unknown": unknown})
     return values
 
 
@@ -170,7 +192,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    require_libraries(module)
+    prepare(module)
     roles = upper_choices(module, "roles", ROLES)
     states = upper_choices(module, "states", STATES)
     try:
@@ -187,7 +209,7 @@ def main():
     if answer["errors"] and module.params["fail_on_errors"]:
         module.fail_json(msg="The controller reported: %s" % "; ".join(
             "%s%s" % ("%s: " % e["source"] if e["source"] else "", e["error"]) for e in answer["errors"]),
-            **result)
+            failure={"kind": "controller", "errors": answer["errors"]}, **result)
     module.exit_json(**result)
 
 

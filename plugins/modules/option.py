@@ -208,6 +208,33 @@ diff:
   sample:
     before: {"Site::local_nets": {"manager": []}}
     after: {"Site::local_nets": {"manager": ["10.0.0.0/8"]}}
+failure:
+  description:
+    - Why the task failed, beside C(msg), as C(kind) and the details of that kind. Every module of the
+      collection fails in this shape.
+  returned: when the task fails
+  type: dict
+  contains:
+    kind:
+      description:
+        - "C(argument): a parameter is wrong, nothing was sent. C(unreachable), C(tls),
+          C(handshake), C(timeout), C(closed) or C(too_big) (an answer over I(max_message_size)):
+          the connection to the controller. C(protocol): an answer this collection cannot read.
+          C(controller): the controller answered with an error."
+        - "C(not_an_option): the identifier is a constant. C(value): the value or type does not fit,
+          nothing was published. C(rejected): the listener refused the event. C(not_applied):
+          published, but not every node reports the new value in time."
+      type: str
+      sample: unreachable
+    errors:
+      description: With C(kind=controller), what the controller reported, each with C(source) (a node, or null) and C(error).
+      type: list
+      elements: dict
+      sample: [{"source": null, "error": "no instances connected"}]
+    not_applied:
+      description: With C(kind=not_applied), per option the nodes that report another value (C(name), C(nodes), C(values) as reported, C(wanted)).
+      type: list
+      elements: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule

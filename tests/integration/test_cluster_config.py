@@ -178,11 +178,11 @@ def test_validation_failure_sends_nothing(play, emulator):
     result = run.task("apply")["result"]
     assert run.task("apply")["status"] == "failed"
     assert result["msg"].startswith("The cluster configuration has 4 problems; nothing was sent to the controller")
-    errors = result["validation_errors"]
+    errors = result["failure"]["validation_errors"]
     assert errors[0] == "node 'proxy-02' port 2150/tcp conflicts with controller port"
     assert any("worker-03" in e and "interface" in e for e in errors)
     assert any("Worker-01" in e and "worker-01" in e for e in errors)
-    typo = run.task("typo")["result"]["validation_errors"]
+    typo = run.task("typo")["result"]["failure"]["validation_errors"]
     assert any("logger" in e and "role" in e and "'loger'" in e for e in typo)
     assert any("logger" in e and "port: 2201" in e for e in typo)
     assert stage_and_deploy_requests(emulator) == []
@@ -278,7 +278,7 @@ def test_controller_down(play, emulator):
     run = play([{"name": "apply", "netsec.zeek.cluster_config": {"config": BASE, "retries": 1},
                  "ignore_errors": True}])
     result = run.task("apply")["result"]
-    assert result["error_kind"] == "unreachable" and "cannot reach 127.0.0.1" in result["msg"]
+    assert result["failure"]["kind"] == "unreachable" and "cannot reach 127.0.0.1" in result["msg"]
 
 
 def test_no_redeploy_loop_when_the_controller_drops_nodes_from_the_deployed_copy(tmp_path):

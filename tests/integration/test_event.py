@@ -109,7 +109,7 @@ def test_refusals(listener):
     assert "refused event Netsec::no_such_event: deserialization_failed: failed to create Zeek event" in \
         unknown["result"]["msg"]
     bad = run.task("bad arg")
-    assert bad["status"] == "failed" and bad["result"]["error_kind"] == "value"
+    assert bad["status"] == "failed" and bad["result"]["failure"]["kind"] == "value"
     assert bad["result"]["msg"].startswith("Event Netsec::ping: args[0]: count cannot be negative")
     silent = run.task("no reply")
     assert silent["status"] == "failed"

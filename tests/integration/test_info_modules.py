@@ -126,7 +126,7 @@ def test_controller_down_names_host_port_and_attempts(play, emulator):
     run = play([{"name": "instances", "netsec.zeek.instances_info": {"retries": 2}, "ignore_errors": True}])
     result = run.task("instances")["result"]
     assert run.task("instances")["status"] == "failed"
-    assert result["error_kind"] == "unreachable"
+    assert result["failure"]["kind"] == "unreachable"
     assert "cannot reach 127.0.0.1:%d" % port in result["msg"]
     assert "after 2 attempts" in result["msg"]
     assert "controller_host/controller_port" in result["msg"]
@@ -153,7 +153,7 @@ def test_tls_profiles(tmp_path):
         ])
     assert run.task("plain")["status"] == "failed"
     assert run.task("verified")["status"] == "failed"
-    assert run.task("verified")["result"]["error_kind"] == "tls"
+    assert run.task("verified")["result"]["failure"]["kind"] == "tls"
     assert "validate_certs=false" in run.task("verified")["result"]["msg"]
     assert run.task("anonymous")["result"]["instances"] == [{"name": AGENT, "host": "127.0.0.1"}]
 

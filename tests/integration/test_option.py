@@ -221,7 +221,7 @@ def test_zeek_refuses_wrong_broker_types_and_non_options(cluster):
                                              "(Weird::sampling_rate: logger, manager, worker-01 kept the old value).")
     assert "Incompatible type for set of ID 'Weird::sampling_rate'" in wrong["result"]["msg"]
     assert wrong["result"]["published"] == ["Weird::sampling_rate"]
-    assert wrong["result"]["error_kind"] == "not_applied"
+    assert wrong["result"]["failure"]["kind"] == "not_applied"
     assert any("type int for Weird::sampling_rate differs from count" in w
                for w in wrong["result"].get("warnings", []))
     const = run.task("set Cluster::retry_interval")
@@ -245,8 +245,8 @@ def test_listener_down_is_a_clear_error(cluster):
     result = run.task("set Weird::sampling_threshold")["result"]
     assert run.task("set Weird::sampling_threshold")["status"] == "failed"
     assert result["msg"].startswith("Zeek WebSocket listener 127.0.0.1:%d: cannot reach 127.0.0.1:%d" % (port, port))
-    assert "websocket_host/websocket_port" in result["msg"] and result["error_kind"] == "unreachable"
-    assert result["published"] == []
+    assert "websocket_host/websocket_port" in result["msg"] and result["failure"]["kind"] == "unreachable"
+    assert result["published"] == [] and result["changed"] is False  # issue 11 item 15
     assert 77 not in run.task("read Weird::sampling_threshold")["result"]["node_values"].values()
 
 

@@ -56,4 +56,4 @@ def test_unreachable_and_timeout_paths_with_websockets_10_4(tmp_path, emulator, 
         "controller_port": port, "retries": 2}, "ignore_errors": True}],
         env={"ANSIBLE_PYTHON_INTERPRETER": old_websockets_python})
     result = run.task("down")["result"]
-    assert result["error_kind"] == "unreachable" and "after 2 attempts" in result["msg"]
+    assert result["failure"]["kind"] == "unreachable" and "after 2 attempts" in result["msg"]

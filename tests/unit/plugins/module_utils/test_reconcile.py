@@ -1,7 +1,11 @@
 """The pure half of cluster_config: parsing, pre-flight, ids, plans and summaries."""
+import asyncio
+
 import pytest
 
 from ansible_collections.netsec.zeek.plugins.module_utils import cluster, reconcile
+from ansible_collections.netsec.zeek.plugins.module_utils.controller import Controller
+from ansible_collections.netsec.zeek.plugins.module_utils.transport import Session, TransportError
 
 NODES = [{"name": "manager", "role": "manager"}, {"name": "worker-01", "role": "worker", "interface": "eth0"}]
 
@@ -110,3 +114,51 @@ def test_a_staged_config_with_the_deployed_id_counts_as_deployed():
     staged.id = "netsec-1"
     staged.nodes = staged.nodes[:1]
     assert reconcile.plan(want, lossy, staged=staged)["changed"] is True
+
+
+# -- issue 11 item 5: a configuration Zeek's WebSocket server would refuse --------------
+
+
+class RecordingSocket(object):
+    """Keeps what a Session sends; answers nothing."""
+
+    def __init__(self):
+        self.sent = []
+
+    async def recv(self):
+        await asyncio.sleep(3600)
+
+    async def send(self, text):
+        self.sent.append(text)
+
+    async def close(self):
+        return None
+
+
+def test_request_size_is_the_size_of_the_stage_request_sent():
+    want, _warnings = reconcile.desired({"nodes": NODES}, default_instance="agent-a")
+    want.id = reconcile.config_id(want)
+    session = Session(port=1, timeout=0.05)
+    session._loop = asyncio.new_event_loop()  # pylint: disable=protected-access
+    socket = RecordingSocket()
+    session._ws = socket  # pylint: disable=protected-access
+    with pytest.raises(TransportError):
+        Controller(session=session).stage_configuration(cluster.to_wire(want))
+    session.close()
+    (frame,) = socket.sent
+    assert reconcile.request_size(want) == len(frame.encode("utf-8"))
+    assert want.id.startswith("netsec-")  # measuring does not touch the configuration
+
+
+def test_a_configuration_over_zeeks_limit_is_refused_before_anything_is_sent():
+    want, _warnings = reconcile.desired({"nodes": NODES}, default_instance="agent-a")
+    size = reconcile.request_size(want)
+    assert reconcile.check_request_size(want, limit=size) == size
+    with pytest.raises(reconcile.PreflightError) as caught:
+        reconcile.check_request_size(want, limit=size - 1)
+    assert caught.value.errors == [
+        "the configuration takes %d bytes as a stage request, more than the %d bytes Zeek's WebSocket server accepts "
+        "in one message (Zeek <= 8.0 closes the connection); split the cluster or leave out what the controller "
+        "fills in (ports)" % (size, size - 1)]
+    # CAF's max_frame_size (INT32_MAX) less a client frame's 14-byte header, exclusive.
+    assert reconcile.MAX_REQUEST_BYTES == 2147483632
