@@ -1,0 +1,31 @@
+"""The real-Zeek tier: fixtures that find the Zeek under test.
+
+Where ../shared/zeek exists a missing or broken Zeek fails the tier; only where no Zeek is
+known at all do the tests skip, with the reason (``make test-real`` prints it as one line).
+"""
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import zeek_dist  # noqa: E402  pylint: disable=wrong-import-position
+
+
+def _find_or_fail(version):
+    try:
+        return zeek_dist.find_zeek(version)
+    except zeek_dist.ZeekUnavailable as exc:
+        if zeek_dist.SHARED_ZEEK.is_dir():
+            pytest.fail("%s exists but: %s" % (zeek_dist.SHARED_ZEEK, exc.reason), pytrace=False)
+        pytest.skip("real-Zeek tier did not run: %s" % exc.reason)
+    except zeek_dist.ZeekBroken as exc:
+        pytest.fail(str(exc), pytrace=False)
+    return None
+
+
+@pytest.fixture(scope="session")
+def zeek():
+    """The reference Zeek (8.2.2 unless ZEEK_PREFIX/ZEEK_DIST give another with that version)."""
+    return _find_or_fail(zeek_dist.REFERENCE_VERSION)
