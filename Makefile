@@ -27,7 +27,7 @@ export ANSIBLE_FORCE_COLOR := 0
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help venv collection system-deps test test-unit test-interop test-integration \
-        test-roles test-real sanity lint build docs docs-update demo bench clean
+        test-roles test-real emulator-identifiers sanity lint build docs docs-update demo bench clean
 
 help:
 	@echo "make demo   - emulator + demo playbook (creates .venv)"
@@ -78,6 +78,10 @@ test-real: collection system-deps
 	if [ $$rc = 2 ]; then echo "$$why"; exit 0; fi; \
 	if [ $$rc != 0 ]; then echo "$$why" >&2; exit 1; fi; \
 	echo "$$why"; $(BIN)/pytest -q -p no:cacheprovider tests/real
+
+# The emulator's get_id_value table, from real Zeek nodes of every role (commit the result).
+emulator-identifiers: collection system-deps
+	$(BIN)/python tests/real/gen_identifiers.py
 
 # ansible-test wants a tree under ansible_collections/<ns>/<name> and, without
 # network access to its bootstrap host, a get-pip stand-in in its cache.

@@ -91,7 +91,13 @@ class Controller(object):
         """An agent configured on the command line: connecting agents peer now."""
         self.agents[agent.name] = agent
         if agent.listen_port is None:
-            self.notify_agent_hello(agent, connecting=True)
+            # A real agent checks in a moment after the controller listens (about 1 s on
+            # loopback, longer on a loaded host): --agent-checkin-delay models that.
+            delay = getattr(self.options, "agent_checkin_delay", 0.0) or 0.0
+            if delay > 0:
+                self.loop.call_later(delay, self.notify_agent_hello, agent, True)
+            else:
+                self.notify_agent_hello(agent, connecting=True)
         else:
             self.listening_agents.append(agent)
 
@@ -170,12 +176,20 @@ class Controller(object):
     def deploy(self, req):
         self.reqid_pending = req.id
         config = req.config
+        if READY not in self.configs:
+            # main.zeek indexes g_configs[READY]: a run-time error, nothing deploys.
+            self.log.info("runtime error: no READY configuration in deploy")
+            return False
+        # deploy() takes the instance set from READY, whatever config the request carries
+        # (controller/main.zeek): after a restart, the internal redeploy of DEPLOYED peers
+        # with READY's instances, which differ when a newer configuration was staged.
+        instances = self.configs[READY]["instances"]
         current = set(self.instances)
-        new = set(i["name"] for i in config["instances"])
+        new = set(i["name"] for i in instances)
         to_drop, to_add = current - new, new - current
         to_keep = new & current
         to_peer = {}
-        for inst in config["instances"]:
+        for inst in instances:
             if inst["name"] in to_add:
                 to_peer[inst["name"]] = inst
                 continue

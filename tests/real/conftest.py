@@ -4,7 +4,10 @@ Where ../shared/zeek exists a missing or broken Zeek fails the tier; only where 
 known at all do the tests skip, with the reason (``make test-real`` prints it as one line).
 """
 import os
+import pathlib
+import shutil
 import sys
+import tempfile
 
 import pytest
 
@@ -29,3 +32,30 @@ def _find_or_fail(version):
 def zeek():
     """The reference Zeek (8.2.2 unless ZEEK_PREFIX/ZEEK_DIST give another with that version)."""
     return _find_or_fail(zeek_dist.REFERENCE_VERSION)
+
+
+CORPUS_MODULE = "test_scenarios"
+
+
+def pytest_collection_finish(session):
+    """Start the scenario corpus on every back-end the collected tests need, in the background."""
+    import corpus  # pylint: disable=import-outside-toplevel
+    wanted = set()
+    for item in session.items:
+        backend_id = getattr(item, "callspec", None) and item.callspec.params.get("backend_id")
+        if item.module.__name__ == CORPUS_MODULE:
+            wanted.add(backend_id or "emulator")
+            if item.name.startswith("test_differential"):
+                wanted.update(["emulator", "zeek-8.2.2"])
+    if wanted:
+        base = tempfile.mkdtemp(prefix="real-corpus-", dir=os.environ.get("TMPDIR"))
+        session.config.netsec_corpus_dir = base
+        corpus.start(sorted(b for b in wanted if b), pathlib.Path(base))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    import corpus  # pylint: disable=import-outside-toplevel
+    corpus.shutdown()
+    base = getattr(session.config, "netsec_corpus_dir", None)
+    if base and exitstatus == 0:
+        shutil.rmtree(base, ignore_errors=True)
