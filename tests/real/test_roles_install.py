@@ -36,33 +36,7 @@ PLAYBOOK = os.path.join(helpers.REPO_ROOT, "tests/roles/playbooks/real_zeek.yml"
 FORMS = ["7.0.11", "7.2.2", "8.0.10"]  # rendered on stand-ins, loaded by the real 8.2.2
 ZEEK9 = "9.0.0-rc1"
 
-# A request/reply pair as in docs/runtime-options.md. A standalone Zeek subscribes to no
-# cluster topic by itself, so the script subscribes to the one the test publishes to.
-PING_ZEEK = """\
-module Netsec;
-
-export {
-	global ping: event(reqid: string, payload: string);
-	global pong: event(reqid: string, payload: string, node: string, nodes: set[string], uptime: interval);
-}
-
-global started: time;
-
-event zeek_init()
-	{
-	started = current_time();
-	Cluster::subscribe("netsec/ping");
-	}
-
-event Netsec::ping(reqid: string, payload: string)
-	{
-	local nodes: set[string] = set();
-	for ( name in Cluster::nodes )
-		add nodes[name];
-	Cluster::publish("netsec/pong", Netsec::pong, reqid, payload, Cluster::node, nodes,
-	                 current_time() - started);
-	}
-"""
+PING_ZEEK = os.path.join(ROLE_TESTS, "files", "netsec_ping.zeek")
 
 # Writer settings: two selected streams, one of them also excluded (exclusion wins), and an
 # extra subscriber for one stream on the same endpoint (its records arrive as "<path>-2").
@@ -251,8 +225,7 @@ def standalone_822(rendered):
     """A standalone 8.2.2 with the site policy, pinged once while zeromq_logs_info listens."""
     run = os.path.join(rendered["top"], "standalone-8.2.2")
     os.makedirs(run)
-    with open(os.path.join(run, "ping.zeek"), "w", encoding="utf-8") as handle:
-        handle.write(PING_ZEEK)
+    shutil.copy(PING_ZEEK, os.path.join(run, "ping.zeek"))
     procs = real_zeek.Processes(run)
     zmq_port = rendered["zmq_port"]
     try:
@@ -313,8 +286,7 @@ def test_the_nodes_logs_reach_zeromq_logs_info(standalone_822):
 def test_a_standalone_9_0_node_answers_the_event_module(rendered):
     run = os.path.join(rendered["top"], "standalone-9.0")
     os.makedirs(run)
-    with open(os.path.join(run, "ping.zeek"), "w", encoding="utf-8") as handle:
-        handle.write(PING_ZEEK)
+    shutil.copy(PING_ZEEK, os.path.join(run, "ping.zeek"))
     procs = real_zeek.Processes(run)
     try:
         procs.start("zeek", [os.path.join(rendered["p9"], "bin", "zeek"), "local", "ping.zeek"], cwd=run,
@@ -331,8 +303,7 @@ def test_without_the_backend_the_8_0_form_delivers_nothing_on_8_2(rendered):
     """The failure the role fixes: the same listener without a cluster backend stays silent."""
     run = os.path.join(rendered["top"], "standalone-8.0-form")
     os.makedirs(run)
-    with open(os.path.join(run, "ping.zeek"), "w", encoding="utf-8") as handle:
-        handle.write(PING_ZEEK)
+    shutil.copy(PING_ZEEK, os.path.join(run, "ping.zeek"))
     form = _script(rendered["hosts"]["form-8.0.10"]["zeek_install_prefix"], "websocket.zeek")
     port = real_zeek.free_ports(1)[0]
     with open(form, encoding="utf-8") as handle:

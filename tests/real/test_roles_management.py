@@ -39,30 +39,7 @@ ZEEK_CLIENT = os.path.join(helpers.BIN, "zeek-client")
 SYSTEMD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 WILDCARD = {"*", "0.0.0.0", "[::]"}
 
-PING_ZEEK = """\
-module Netsec;
-
-export {
-	global ping: event(reqid: string, payload: string);
-	global pong: event(reqid: string, payload: string, node: string, nodes: set[string], uptime: interval);
-}
-
-global started: time;
-
-event zeek_init()
-	{
-	started = current_time();
-	}
-
-event Netsec::ping(reqid: string, payload: string)
-	{
-	local nodes: set[string] = set();
-	for ( name in Cluster::nodes )
-		add nodes[name];
-	Cluster::publish("netsec/pong", Netsec::pong, reqid, payload, Cluster::node, nodes,
-	                 current_time() - started);
-	}
-"""
+PING_ZEEK = os.path.join(ROLE_TESTS, "files", "netsec_ping.zeek")
 
 
 def _relocation_env(prefix):
@@ -170,12 +147,12 @@ def cluster(zeek):
             real_zeek.wait_until(lambda: _instances(ports["controller_websocket"]) == {"agent-a", "agent-b"}, 60,
                                  "both agents at the controller")
         except AssertionError as exc:
-            raise AssertionError("%s: get-instances says %s\n%s" % (exc, zeek_client(ports["controller_websocket"], "get-instances"),
-                                                                "\n".join("== %s\n%s" % (n, procs.output(n)[-2000:]) for n in units))) from exc
+            outputs = "\n".join("== %s\n%s" % (n, procs.output(n)[-2000:]) for n in units)
+            said = zeek_client(ports["controller_websocket"], "get-instances")
+            raise AssertionError("%s: get-instances says %s\n%s" % (exc, said, outputs)) from exc
         instances = _instances(ports["controller_websocket"])
         ping = os.path.join(work, "ping.zeek")
-        with open(ping, "w", encoding="utf-8") as handle:
-            handle.write(PING_ZEEK)
+        shutil.copy(PING_ZEEK, ping)
         config = os.path.join(work, "cluster.ini")
         with open(config, "w", encoding="utf-8") as handle:
             handle.write(CLUSTER_INI % dict(ports, ping=ping))
@@ -310,7 +287,7 @@ def test_archive_logs_is_what_the_role_rendered(cluster, zeek):
 
 
 def test_stopping_the_agents_ends_their_nodes(cluster):
-    rc, out, unused_err = cluster["nodes"]
+    unused_rc, out, unused_err = cluster["nodes"]
     pids = [node["pid"] for nodes in json.loads(out)["results"].values() for node in nodes.values()
             if node.get("cluster_role") or node.get("mgmt_role") == "AGENT"]
     assert len(pids) == 6  # 4 nodes, 2 agents
