@@ -22,3 +22,4 @@ event Netsec::ping(reqid: string, payload: string)
 		add nodes[name];
 	Cluster::publish("netsec/pong", Netsec::pong, reqid, payload, Cluster::node, nodes,
 	                 current_time() - started);
+	}
