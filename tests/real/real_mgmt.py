@@ -31,6 +31,7 @@ import re
 import signal
 import socket
 import subprocess
+import threading
 import time
 
 SITE_SCRIPT = "netsec_real_test.zeek"
@@ -160,6 +161,7 @@ class RealManagement(object):
         ports.update(range(self.broker_start_port, self.broker_start_port + node_ports))
         self.metrics_start_port = free_port_block(node_ports, ports)
         self.procs = {}
+        self._agent_timer = None
         self.url = "ws://%s:%d/v1/messages/json" % (self.host, self.port)
 
     @staticmethod
@@ -176,7 +178,10 @@ class RealManagement(object):
         return "\n".join([
             "# Written by tests/real/real_mgmt.py: free ports, no log archiving into the prefix.",
             "redef Broker::default_port = %d/tcp;" % supervisor_port,
+            # A controller-only Supervisor (split mode) does not load the agent's config.
+            "@ifdef ( Management::Agent::archive_logs )",
             "redef Management::Agent::archive_logs = F;",
+            "@endif",
             "redef Management::Controller::auto_assign_broker_start_port = %d/tcp;" % self.broker_start_port,
             "redef Management::Controller::auto_assign_metrics_start_port = %d/tcp;" % self.metrics_start_port,
             # The agent gives nodes 5 s to say hello (agent/main.zeek), too short on a loaded
@@ -235,16 +240,19 @@ class RealManagement(object):
         self._wait_port(self.port, "the controller's WebSocket")
 
     def start_agent(self):
-        if self.mode == "split":
+        if self.mode == "split" and "agent" not in self.procs:
             self._launch("agent", ["policy/frameworks/management/agent"], self.agent_supervisor_port)
 
     def start(self, wait_agent=True, timeout=60.0):
         os.makedirs(self.workdir, exist_ok=True)
         try:
             self.start_controller()
-            if self.agent_delay:
-                time.sleep(self.agent_delay)
-            self.start_agent()
+            if self.agent_delay and self.mode == "split":
+                # The agent's service starts later: the controller must wait for it.
+                self._agent_timer = threading.Timer(self.agent_delay, self.start_agent)
+                self._agent_timer.start()
+            else:
+                self.start_agent()
             if wait_agent:
                 self.wait_for_agent(timeout)
         except BaseException:
@@ -300,6 +308,10 @@ class RealManagement(object):
         self.start_agent()
 
     def stop(self):
+        if self._agent_timer is not None:
+            self._agent_timer.cancel()
+            self._agent_timer.join()
+            self._agent_timer = None
         for role in list(self.procs):
             self.stop_role(role)
 

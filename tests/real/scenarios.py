@@ -18,6 +18,7 @@ from interop_helpers import zeek_client
 from playbook import run_playbook
 
 FAILING_IFACE = "nonexistent0"
+MISSING_SCRIPT = "/nonexistent/netsec-missing.zeek"
 
 
 def cluster_ini(agent, worker_iface="lo", extra=""):
@@ -148,6 +149,18 @@ def s_zc_failing_worker(backend, tmp_path):
     return {"deploy-config": deploy, "node states (state, has pid)": states}
 
 
+def s_zc_failing_logger_script(backend, tmp_path):
+    """Any node that never says hello fails a deploy (zeek-testing-cluster's deploy-error)."""
+    path = tmp_path / "cluster-badscript.ini"
+    path.write_text(cluster_ini(backend.agent).replace(
+        "role = logger\n", "role = logger\nscripts = %s\n" % MISSING_SCRIPT))
+    deploy = zc(backend, "deploy-config", str(path), timeout=80)
+    assert deploy["rc"] == 1, deploy
+    logger = deploy["out"]["results"]["nodes"]["logger"]
+    assert logger["success"] is False and MISSING_SCRIPT in logger["stderr"], deploy
+    return {"deploy-config": deploy}
+
+
 def s_zc_stage_and_get_config(backend, tmp_path):
     path = tmp_path / "staged.ini"
     path.write_text(cluster_ini(backend.agent, extra="env = A=1 B=two\n"))
@@ -263,6 +276,7 @@ SCENARIOS = [
     ("zc-get-instances", s_zc_get_instances),
     ("zc-deploy-lifecycle", s_zc_deploy_lifecycle),
     ("zc-failing-worker", s_zc_failing_worker),
+    ("zc-failing-logger-script", s_zc_failing_logger_script),
     ("zc-stage-and-get-config", s_zc_stage_and_get_config),
     ("mod-cluster-config", s_mod_cluster_config),
     ("mod-failing-node", s_mod_failing_node),
