@@ -167,6 +167,14 @@ async def run(options):
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):
             pass
+    # Restart one process of the tree, as a real deployment can: SIGUSR1 the controller
+    # alone (agents and nodes keep running), SIGUSR2 every agent (their nodes restart).
+    try:
+        loop.add_signal_handler(signal.SIGUSR1, controller.restart)
+        loop.add_signal_handler(signal.SIGUSR2, lambda: [controller.agent_restarted(agent)
+                                                         for agent in list(controller.agents.values())])
+    except (NotImplementedError, RuntimeError, AttributeError):
+        pass
 
     def ready(url, port):
         log.info("listening on %s (Zeek %s profile, agents: %s)" % (

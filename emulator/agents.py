@@ -188,6 +188,14 @@ class Agent(object):
 
     # -- Management::Agent::API --------------------------------------------
 
+    def restart(self):
+        """A new agent process: no nodes, no deployed config id, new pids."""
+        self._finish_pending()
+        self._destroy_nodes()
+        self.config_id = None
+        self.config = None
+        self.pid = self.pids()
+
     def welcome_request(self, reqid, reply):
         self._reply(reply, reqid, result(reqid, instance=self.name))
 

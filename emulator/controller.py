@@ -274,6 +274,39 @@ class Controller(object):
             if self.deploy(req):
                 self.check_instances_ready()
 
+    # -- process restarts (zeek-testing-cluster persistence-state-restart-*) ----
+
+    def restart(self, checkin_delay=1.0):
+        """The controller process alone restarts; agents and their nodes keep running.
+
+        Everything in memory is gone; start() reloads the persisted configurations and
+        redeploys DEPLOYED internally; the agents peer again a moment later (answers to
+        the old process's requests find no request and are dropped)."""
+        for req in self.requests.values():
+            if req.timer is not None:
+                req.timer.cancel()
+        self.configs, self.requests = {}, {}
+        self.instances, self.instances_known, self.instances_ready = {}, {}, set()
+        self.reqid_pending = ""
+        agents, self.agents, self.listening_agents = list(self.agents.values()), {}, []
+        self.log.info("controller restarted")
+        self.start()
+        for agent in agents:
+            self.loop.call_later(checkin_delay, self.add_agent, agent)
+
+    def agent_restarted(self, agent, checkin_delay=1.0):
+        """An agent process restarted (its nodes died with its Supervisor): Broker::peer_lost
+        drops its known and ready state; it checks in again and, as an instance of the
+        deployment, is welcomed, and DEPLOYED is redeployed to it (new node processes)."""
+        agent.restart()
+        self.instances_known.pop(agent.name, None)
+        self.instances_ready.discard(agent.name)
+        self.log.info("dropped state for instance %s" % agent.name)
+        if agent.listen_port is None:
+            self.loop.call_later(checkin_delay, self.notify_agent_hello, agent, True)
+        elif agent.name in self.instances:
+            self.loop.call_later(checkin_delay, self.notify_agent_hello, agent, False)
+
     # -- request expiry (Management::Request::request_expired) ---------------
 
     def _expire(self, reqid, req):

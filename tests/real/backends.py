@@ -7,12 +7,14 @@ the port numbers that differ legitimately between the two (each back-end assigns
 from its own start ports) mapped to neutral names for the differential comparison.
 """
 import os
+import signal
 import socket
 import sys
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS = os.path.dirname(HERE)
-for path in (TESTS, os.path.join(TESTS, "interop"), os.path.join(TESTS, "integration")):
+for path in (TESTS, os.path.join(TESTS, "interop"), os.path.join(TESTS, "integration"), os.path.dirname(TESTS)):
     if path not in sys.path:
         sys.path.insert(0, path)
 
@@ -63,6 +65,16 @@ class EmulatorBackend(object):
     def restart_controller(self):
         self.proc.restart()
 
+    def restart_controller_only(self):
+        """The controller alone (agents and nodes keep running): SIGUSR1."""
+        self.proc.proc.send_signal(signal.SIGUSR1)
+        time.sleep(0.5)
+
+    def restart_agent(self):
+        """Every agent (their nodes restart): SIGUSR2."""
+        self.proc.proc.send_signal(signal.SIGUSR2)
+        time.sleep(0.5)
+
     def stop(self):
         self.proc.cleanup()
 
@@ -70,7 +82,7 @@ class EmulatorBackend(object):
 class RealBackend(object):
     kind = "real"
 
-    def __init__(self, zeek, workdir, mode="joint"):
+    def __init__(self, zeek, workdir, mode="joint"):  # pylint: disable=redefined-outer-name
         self.name = "zeek-%s-%s" % (zeek.version, mode)
         self.zeek = zeek
         self.mgmt = RealManagement(zeek, workdir, mode=mode, node_ports=NODE_PORTS)
@@ -92,6 +104,14 @@ class RealBackend(object):
     def restart_controller(self):
         self.mgmt.restart_controller()
         self.mgmt.wait_for_agent()
+
+    def restart_controller_only(self):
+        """Split mode: the controller's Supervisor alone."""
+        self.mgmt.restart_controller()
+
+    def restart_agent(self):
+        """Split mode: the agent's Supervisor (its nodes die with it)."""
+        self.mgmt.restart_agent()
 
     def stop(self):
         self.mgmt.stop()

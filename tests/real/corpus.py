@@ -20,7 +20,7 @@ import zeek_dist
 BACKENDS = {
     "emulator": (None, None),
     "zeek-8.2.2": ("8.2.2", None),
-    "zeek-9.0.0-rc1": ("9.0.0-rc1", ["zc-get-instances", "zc-deploy-lifecycle", "zc-failing-worker",
+    "zeek-9.0.0-rc1": ("9.0.0-rc1", ["zc-get-instances", "zc-deploy-lifecycle", "zc-failing-worker", "zc-failing-logger-script",
                                      "zc-stage-and-get-config", "mod-cluster-config"]),
 }
 

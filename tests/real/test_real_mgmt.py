@@ -6,6 +6,7 @@ controller and the agent restarted separately, where nodes listen, log archiving
 the real Zeek alone.
 """
 import os
+import re
 import time
 
 import pytest
@@ -17,6 +18,10 @@ from real_mgmt import AGENT_TIMEOUT, RealManagement
 from scenarios import cluster_ini, node_pids, wait_running
 
 import zeek_dist
+from emulator.events import unique_id
+
+# unique_id(""): a 64-bit and a 32-bit word in base 62, no prefix (zeek:src/UID.cc).
+ZEEK_UID = re.compile(r"^[0-9A-Za-z]{12,17}$")
 
 
 @pytest.fixture(params=["emulator", "zeek-8.2.2"])
@@ -24,7 +29,7 @@ def make_backend(request, tmp_path):
     """Factory: make_backend(**options) -> a started back-end of the parametrised kind."""
     started = []
 
-    def make(agent_delay=0.0):
+    def make(agent_delay=0.0, split=False):
         if request.param == "emulator":
             args = ["--agent-checkin-delay", str(agent_delay)] if agent_delay else []
             backend = backends.EmulatorBackend(tmp_path / "emu", *args)
@@ -32,7 +37,7 @@ def make_backend(request, tmp_path):
             zeek = request.getfixturevalue("zeek")
             backend = backends.RealBackend(zeek, tmp_path / "real")
             backend.mgmt.agent_delay = agent_delay
-            backend.mgmt.mode = "split" if agent_delay else "joint"
+            backend.mgmt.mode = "split" if (agent_delay or split) else "joint"
         started.append(backend)
         if agent_delay and request.param != "emulator":
             backend.mgmt.start(wait_agent=False)
@@ -80,37 +85,39 @@ def test_redeploy_after_restart_takes_instances_from_ready(make_backend, tmp_pat
         refused
 
 
-def test_controller_and_agent_restart_separately(zeek, tmp_path):
-    """persistence-state-restart-controller / -agent (zeek-testing-cluster), as
-    roles/management runs them: two Supervisors."""
-    mgmt = RealManagement(zeek, tmp_path / "split", mode="split")
-    with mgmt:
-        path = tmp_path / "cluster.ini"
-        path.write_text(cluster_ini(mgmt.agent_name))
-        assert zeek_client(mgmt, "deploy-config", str(path), timeout=80).rc == 0
-        names = ["manager", "logger", "proxy", "worker"]
-        before = wait_running(backends_view(mgmt), names)
-        deployed = zeek_client(mgmt, "get-config", "--deployed").stdout
+def test_controller_and_agent_restart_separately(make_backend, tmp_path):
+    """persistence-state-restart-controller / -agent (zeek-testing-cluster). Real: two
+    Supervisors, as roles/management runs them; emulator: SIGUSR1 / SIGUSR2."""
+    backend = make_backend(split=True)
+    path = tmp_path / "cluster.ini"
+    path.write_text(cluster_ini(backend.agent))
+    assert zeek_client(backend, "deploy-config", str(path), timeout=80).rc == 0
+    names = ["manager", "logger", "proxy", "worker"]
+    before = wait_running(backend, names)
+    deployed = zeek_client(backend, "get-config", "--deployed").stdout
 
-        mgmt.restart_controller()
-        mgmt.wait_for_agent()
-        assert zeek_client(mgmt, "get-config", "--deployed").stdout == deployed
-        # The agent and its nodes kept running: the same pids.
-        assert wait_running(backends_view(mgmt), names) == before
+    backend.restart_controller_only()
+    wait_for_agent(backend)
+    assert zeek_client(backend, "get-config", "--deployed").stdout == deployed
+    # The agent and its nodes kept running: the same pids.
+    assert wait_running(backend, names) == before
 
-        mgmt.restart_agent()
-        mgmt.wait_for_agent()
-        # The controller redeploys DEPLOYED to the agent that came back: new node processes.
-        after = wait_running(backends_view(mgmt), names, not_pids=before, only=names, timeout=AGENT_TIMEOUT + 60)
-        assert all(after[name] != before[name] for name in names)
-        assert zeek_client(mgmt, "get-config", "--deployed").stdout == deployed
+    backend.restart_agent()
+    wait_for_agent(backend)
+    # The controller redeploys DEPLOYED to the agent that came back: new node processes.
+    after = wait_running(backend, names, not_pids=before, only=names, timeout=AGENT_TIMEOUT + 60)
+    assert all(after[name] != before[name] for name in names)
+    assert zeek_client(backend, "get-config", "--deployed").stdout == deployed
 
 
-def backends_view(mgmt):
-    """What scenarios.wait_running needs: host, port and the agent's name."""
-    class View(object):
-        host, port, agent = mgmt.host, mgmt.port, mgmt.agent_name
-    return View()
+def wait_for_agent(backend, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        out = zeek_client(backend, "get-instances", timeout=5)
+        if out.rc == 0 and backend.agent in out.json:
+            return
+        time.sleep(0.3)
+    raise AssertionError("agent %s did not check in again" % backend.agent)
 
 
 def listening_sockets(pids):
@@ -158,6 +165,12 @@ def test_nodes_listen_on_loopback_only_and_nothing_is_archived(zeek, tmp_path):
         assert {addr for addr, _port in node_sockets} == {"127.0.0.1"}, sockets
         zeek_client(mgmt, "restart")
         time.sleep(2)
+        internal = re.findall(r"\ttx Management::Agent::API::\w+ (\S+) to ", mgmt.controller_log())
+    # The controller's internal request ids (unique_id("")): the emulator makes the same kind.
+    assert internal and all(ZEEK_UID.match(reqid) for reqid in internal), internal
+    emulated = [unique_id() for _ in range(200)]
+    assert all(ZEEK_UID.match(reqid) for reqid in emulated)
+    assert {len(reqid) for reqid in internal} <= {len(reqid) for reqid in emulated}
     after = set(os.listdir(logs_dir)) if os.path.isdir(logs_dir) else set()
     assert after == before, "the agent archived logs into %s" % logs_dir
     assert zeek_dist.REFERENCE_VERSION == zeek.version or os.environ.get("ZEEK_PREFIX")
