@@ -244,7 +244,7 @@ def standalone_822(rendered):
         procs.procs["subscriber"].wait(60)
         with open(os.path.join(run, "subscriber.out"), encoding="utf-8") as handle:
             received = _json_result(handle.read(), procs.output("subscriber"))
-        zeek_ports = sorted(port for port, socks in ss.items() for _, pid in socks if pid == zeek_pid)
+        zeek_ports = sorted(port for port, socks in ss.items() for unused_addr, pid in socks if pid == zeek_pid)
         yield {"run": run, "ping": ping, "received": received, "ss": ss, "ports": zeek_ports}
     finally:
         procs.stop_all()
@@ -263,7 +263,7 @@ def test_a_standalone_8_2_node_answers_the_event_module(standalone_822):
 def test_the_standalone_backend_listens_on_no_tcp_port_but_the_websocket(standalone_822, rendered):
     # The proxy thread uses abstract Unix sockets, not Zeek's TCP 5555/5556.
     assert standalone_822["ports"] == [rendered["ws822"]]
-    assert [addr for addr, _ in standalone_822["ss"][rendered["ws822"]]] == ["127.0.0.1"]
+    assert [addr for addr, unused_pid in standalone_822["ss"][rendered["ws822"]]] == ["127.0.0.1"]
 
 
 def test_the_nodes_logs_reach_zeromq_logs_info(standalone_822):

@@ -56,7 +56,7 @@ def parse_unit(path):
             if line.startswith("ExecStart="):
                 argv = line[len("ExecStart="):].split()
             elif line.startswith("Environment="):
-                key, _, value = line[len("Environment="):].strip('"').partition("=")
+                key, unused_eq, value = line[len("Environment="):].strip('"').partition("=")
                 env[key] = value
             elif line.startswith("WorkingDirectory="):
                 cwd = line[len("WorkingDirectory="):]
@@ -248,7 +248,7 @@ def test_nodes_bind_where_the_cluster_listen_address_says(cluster):
     ports, ss = cluster["ports"], cluster["ss"]
 
     def addresses(key):
-        return {address for address, _ in ss.get(ports[key], [])}
+        return {address for address, unused_pid in ss.get(ports[key], [])}
 
     # agent-a (the role's default, 127.0.0.1): Broker and metrics ports on loopback only.
     for key in ("manager", "logger", "m_manager", "m_logger"):

@@ -61,7 +61,7 @@ def free_ports(count):
     """``count`` distinct TCP ports that were free on 127.0.0.1 a moment ago."""
     socks = []
     try:
-        for _ in range(count):
+        for unused_i in range(count):
             sock = socket.socket()
             sock.bind(("127.0.0.1", 0))
             socks.append(sock)
@@ -79,7 +79,7 @@ def listening(ports=None):
         fields = line.split()
         if len(fields) < 4:
             continue
-        address, _, port = fields[3].rpartition(":")
+        address, unused_colon, port = fields[3].rpartition(":")
         pids = [int(p) for p in re.findall(r"pid=(\d+)", line)]
         if ports is None or int(port) in ports:
             found.setdefault(int(port), []).append((address, pids[0] if pids else None))
