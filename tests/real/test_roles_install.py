@@ -138,10 +138,15 @@ def rendered(zeek):
     inventory = os.path.join(top, "inventory.json")
     with open(inventory, "w", encoding="utf-8") as handle:
         json.dump({"all": {"hosts": hosts}}, handle)
+    # Check mode first, on the real 8.2.2 host: it must predict the real run and write nothing.
+    plugin_dir = os.path.join(p822, "lib", "zeek", "plugins", "NCSA_ZeroMQWriter")
+    check = helpers.run_playbook(PLAYBOOK, inventory=inventory, check=True, extra_args=["--limit", "real-8.2.2"])
+    written_in_check = os.path.exists(plugin_dir) or os.path.exists(os.path.join(_site(p822), "netsec_zeek"))
     first = helpers.run_playbook(PLAYBOOK, inventory=inventory, extra_args=["--forks", "5"])
     # tests/roles proves the stand-ins idempotent; here the real prefixes (real zeek -NN, unarchive).
     second = helpers.run_playbook(PLAYBOOK, inventory=inventory, extra_args=["--forks", "5", "--limit", "real-*"])
-    yield {"top": top, "hosts": hosts, "first": first, "second": second, "p822": p822, "p9": p9,
+    yield {"top": top, "hosts": hosts, "check": check, "written_in_check": written_in_check,
+           "first": first, "second": second, "p822": p822, "p9": p9,
            "ws822": ws822, "ws9": ws9, "zmq_port": zmq_port}
     shutil.rmtree(top, ignore_errors=True)
 
@@ -166,6 +171,15 @@ def test_the_role_runs_on_real_prefixes_and_a_second_run_changes_nothing(rendere
         [line for line in out.splitlines() if line.startswith("changed:")]
     plugin = os.path.join(rendered["p822"], "lib", "zeek", "plugins", "NCSA_ZeroMQWriter", "__zeek_plugin__")
     assert os.path.isfile(plugin)
+
+
+def test_check_mode_predicts_the_first_run_and_writes_nothing(rendered):
+    rc, out, recap = rendered["check"]
+    assert rc == 0, helpers.failures(out)
+    assert not rendered["written_in_check"]
+    unused_rc, unused_out, first = rendered["first"]
+    # The plugin unpacked, its scripts and the managed block: the same changes, predicted.
+    assert recap["real-8.2.2"]["changed"] == first["real-8.2.2"]["changed"] >= 4, (recap, first)
 
 
 @pytest.mark.parametrize("host", ["real-8.2.2", "real-9.0"])
