@@ -14,8 +14,10 @@ COLLECTIONS := $(BUILD)/collections
 COLLECTION_LINK := $(COLLECTIONS)/ansible_collections/netsec/zeek
 # Outside the work tree: inside it, ansible-test asks git for the files and .build is ignored.
 SANITY_TREE := $(or $(TMPDIR),/tmp)/netsec-zeek-sanity/ansible_collections/netsec/zeek
-# Debian packages the suites need (systemd-analyze verifies unit files).
-APT_PACKAGES := systemd git apt-utils dpkg-dev gnupg libcap2-bin
+# Debian packages the suites need (systemd-analyze verifies unit files; the real Zeek in
+# ../shared/zeek needs libpcap, OpenSSL, zlib, Kerberos and ZeroMQ at run time).
+APT_PACKAGES := systemd git apt-utils dpkg-dev gnupg libcap2-bin \
+                libpcap0.8 libssl3 zlib1g libkrb5-3 libzmq5
 
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
@@ -25,11 +27,11 @@ export ANSIBLE_FORCE_COLOR := 0
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help venv collection system-deps test test-unit test-interop test-integration \
-        test-roles sanity lint build docs docs-update demo bench clean
+        test-roles test-real emulator-identifiers sanity lint build docs docs-update demo bench clean
 
 help:
 	@echo "make demo   - emulator + demo playbook (creates .venv)"
-	@echo "make test   - every suite: unit, interop, integration, roles, sanity, lint, build, docs"
+	@echo "make test   - every suite: unit, interop, integration, roles, real Zeek, sanity, lint, build, docs"
 	@echo "make bench  - benchmarks (tests/bench)"
 
 $(VENV)/.installed: requirements-dev.txt requirements.txt
@@ -53,7 +55,7 @@ system-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-test: collection system-deps test-unit test-interop test-integration test-examples test-roles test-zeek9 sanity lint build docs
+test: collection system-deps test-unit test-interop test-integration test-examples test-roles test-real test-zeek9 sanity lint build docs
 	@echo "make test: all suites passed"
 
 test-unit: collection
@@ -67,6 +69,19 @@ test-integration: collection
 
 test-roles: collection system-deps
 	@if [ -d tests/roles ]; then $(BIN)/pytest -q -p no:cacheprovider tests/roles; fi
+
+# The real-Zeek tier (tests/real): Zeek from ZEEK_PREFIX, ZEEK_DIST or ../shared/zeek,
+# unpacked once under .build/zeek. No Zeek anywhere: one line says the tier did not run.
+# Where ../shared/zeek exists, a missing or broken Zeek fails like a failing test.
+test-real: collection system-deps
+	@rc=0; why=$$($(BIN)/python tests/real/zeek_dist.py --check) || rc=$$?; \
+	if [ $$rc = 2 ]; then echo "$$why"; exit 0; fi; \
+	if [ $$rc != 0 ]; then echo "$$why" >&2; exit 1; fi; \
+	echo "$$why"; $(BIN)/pytest -q -p no:cacheprovider tests/real
+
+# The emulator's get_id_value table, from real Zeek nodes of every role (commit the result).
+emulator-identifiers: collection system-deps
+	$(BIN)/python tests/real/gen_identifiers.py
 
 # ansible-test wants a tree under ansible_collections/<ns>/<name> and, without
 # network access to its bootstrap host, a get-pip stand-in in its cache.

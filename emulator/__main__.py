@@ -79,12 +79,15 @@ def build_parser():
     add("--request-timeout", type=float, default=10.0, help="controller request timeout, s (default 10)")
     add("--agent-timeout", type=float, default=5.0, help="agent request timeout, s (default 5)")
     add("--node-start-delay", type=float, default=0.2, help="PENDING -> RUNNING delay, s (default 0.2)")
+    add("--agent-checkin-delay", type=float, default=0.0,
+        help="connecting agents check in this many seconds after the controller listens (default 0; "
+             "a real agent takes about 1 s)")
     add("--controller-broker-port", type=int, default=2150,
         help="the controller's Broker port, for the port conflict check (default 2150)")
     add("--auto-assign-broker-ports", type=on_off, default=True, metavar="on|off")
     add("--auto-assign-metrics-ports", type=on_off, default=True, metavar="on|off")
     add("--zeek-metrics-port-regression", action="store_true",
-        help="reproduce Zeek 7.2.0-8.0.9/8.1.x: nodes with explicit metrics ports (but the last) "
+        help="reproduce Zeek 7.2.0-8.0.8, 8.1.0-8.1.2 and 8.2.0 (fixed in 8.0.9, 8.2.1, 9.0): nodes with explicit metrics ports (but the last) "
              "vanish from the deployed configuration")
     add("--broker-start-port", type=int, default=2200, help="first auto-assigned Broker port (2200)")
     add("--metrics-start-port", type=int, default=9000, help="first auto-assigned metrics port (9000)")
@@ -164,6 +167,14 @@ async def run(options):
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):
             pass
+    # Restart one process of the tree, as a real deployment can: SIGUSR1 the controller
+    # alone (agents and nodes keep running), SIGUSR2 every agent (their nodes restart).
+    try:
+        loop.add_signal_handler(signal.SIGUSR1, controller.restart)
+        loop.add_signal_handler(signal.SIGUSR2, lambda: [controller.agent_restarted(agent)
+                                                         for agent in list(controller.agents.values())])
+    except (NotImplementedError, RuntimeError, AttributeError):
+        pass
 
     def ready(url, port):
         log.info("listening on %s (Zeek %s profile, agents: %s)" % (

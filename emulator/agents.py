@@ -15,13 +15,19 @@ import random
 from plugins.module_utils.broker_json import Port
 
 from .events import unique_id
-from .identifiers import IdentifierTable
+from .identifiers import IdentifierTable, new_broker_id, script_loads
 from .wire import node_outputs, node_statuses
 
 PENDING = "Management::PENDING"
 RUNNING = "Management::RUNNING"
 
 PCAP_ERROR = "fatal error: problem with interface %s (pcap_error: No such device exists (pcap_activate))"
+# What a real 8.2.2 node prints when a ``scripts`` entry does not load (it reports the
+# last of them; seen with tests/real).
+SCRIPT_ERROR = "fatal error: can't find %s"
+# The Supervisor revives a node that exits prematurely, with growing delays
+# (supervisor.stderr: "revived after premature exit"); each revival is a new pid.
+REVIVE_DELAYS = (1.0, 1.3, 1.6, 2.2, 3.0)
 
 
 class PidAllocator(object):
@@ -52,36 +58,60 @@ class SupervisedNode(object):
         self.state = PENDING
         self.pid = None
         self.outputs = None  # (stdout, stderr) once the Supervisor captured any
-        self.identifiers = IdentifierTable(self)
+        self.broker_id = new_broker_id()
+        self.revivals = 0
         self.started_at = None  # loop time of the last hello
         self._timer = None
+        self.identifiers = IdentifierTable(self)
+
+    def failure(self):
+        """The stderr line a node that cannot start prints, or None.
+
+        A worker sniffing an interface its host lacks, or any node with a ``scripts``
+        entry that does not load: it never says hello, so the deploy fails for it.
+        """
+        iface = self.config.get("interface")
+        if (self.role == "WORKER" and iface is not None
+                and self.agent.interfaces is not None and iface not in self.agent.interfaces):
+            return PCAP_ERROR % iface
+        missing = [script for script in self.config.get("scripts") or [] if not script_loads(script)]
+        if missing:
+            return SCRIPT_ERROR % missing[-1]
+        return None
 
     @property
     def fails(self):
-        iface = self.config.get("interface")
-        return (self.role == "WORKER" and iface is not None
-                and self.agent.interfaces is not None and iface not in self.agent.interfaces)
+        return self.failure() is not None
 
     def launch(self):
         """Fork (pid now), then hello or crash after the start delay."""
         self.cancel()
         self.state = PENDING
         self.pid = self.agent.pids()
+        self.broker_id = new_broker_id()
+        self.revivals = 0
         self._timer = self.agent.loop.call_later(self.agent.node_start_delay, self._started)
 
     def _started(self):
         self._timer = None
-        if self.fails:
-            # The process died; the Supervisor captured its output and retries
-            # with growing delays, failing every time.
-            self.pid = None
-            self.outputs = ("", PCAP_ERROR % self.config["interface"])
+        error = self.failure()
+        if error is not None:
+            # The process died; the Supervisor captured its output and revives it (a new
+            # pid) with growing delays, failing every time: PENDING with a pid, as in Zeek.
+            self.outputs = ("", error)
+            delay = REVIVE_DELAYS[min(self.revivals, len(REVIVE_DELAYS) - 1)]
+            self.revivals += 1
+            self._timer = self.agent.loop.call_later(delay, self._revive)
             return
         self.state = RUNNING
         self.started_at = self.agent.loop.time()
         if self.agent.cluster is not None:
             self.agent.cluster.node_up(self)
         self.agent.notify_node_hello(self)
+
+    def _revive(self):
+        self.pid = self.agent.pids()
+        self._timer = self.agent.loop.call_later(self.agent.node_start_delay, self._started)
 
     def cancel(self):
         """The process goes away (restart or destroy): its WebSocket listener too."""
@@ -125,6 +155,7 @@ class Agent(object):
         self.pid = pids()
         self.controller_pid = pids() if controller else None
         self.config_id = None
+        self.config = None  # the deployed configuration (for the nodes' cluster layout)
         self.nodes = {}  # g_nodes: name -> SupervisedNode
         self.pending = None  # the pending deploy request
         self.cluster = None  # cluster_ws.Cluster: WebSocket listener hooks
@@ -142,7 +173,28 @@ class Agent(object):
     def find_node(self, name):
         return self.nodes.get(name)
 
+    def layout(self):
+        """The cluster layout the agent ships to its nodes (agent/main.zeek g_cluster): every
+        node of the configuration, with its instance's host."""
+        if self.config is None:
+            return []
+        hosts = {inst["name"]: str(inst.get("host") or self.address) for inst in self.config["instances"]}
+        out = []
+        for cnode in self.config["nodes"]:
+            item = dict(cnode)
+            item["host"] = hosts.get(cnode["instance"], self.address)
+            out.append(item)
+        return out
+
     # -- Management::Agent::API --------------------------------------------
+
+    def restart(self):
+        """A new agent process: no nodes, no deployed config id, new pids."""
+        self._finish_pending()
+        self._destroy_nodes()
+        self.config_id = None
+        self.config = None
+        self.pid = self.pids()
 
     def welcome_request(self, reqid, reply):
         self._reply(reply, reqid, result(reqid, instance=self.name))
@@ -159,6 +211,7 @@ class Agent(object):
             return
         self._finish_pending()
         self.config_id = config["id"]
+        self.config = config
         self._destroy_nodes()
         if not config["nodes"]:
             self._reply(reply, [result(reqid, instance=self.name)])

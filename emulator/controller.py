@@ -91,7 +91,13 @@ class Controller(object):
         """An agent configured on the command line: connecting agents peer now."""
         self.agents[agent.name] = agent
         if agent.listen_port is None:
-            self.notify_agent_hello(agent, connecting=True)
+            # A real agent checks in a moment after the controller listens (about 1 s on
+            # loopback, longer on a loaded host): --agent-checkin-delay models that.
+            delay = getattr(self.options, "agent_checkin_delay", 0.0) or 0.0
+            if delay > 0:
+                self.loop.call_later(delay, self.notify_agent_hello, agent, True)
+            else:
+                self.notify_agent_hello(agent, connecting=True)
         else:
             self.listening_agents.append(agent)
 
@@ -170,12 +176,20 @@ class Controller(object):
     def deploy(self, req):
         self.reqid_pending = req.id
         config = req.config
+        if READY not in self.configs:
+            # main.zeek indexes g_configs[READY]: a run-time error, nothing deploys.
+            self.log.info("runtime error: no READY configuration in deploy")
+            return False
+        # deploy() takes the instance set from READY, whatever config the request carries
+        # (controller/main.zeek): after a restart, the internal redeploy of DEPLOYED peers
+        # with READY's instances, which differ when a newer configuration was staged.
+        instances = self.configs[READY]["instances"]
         current = set(self.instances)
-        new = set(i["name"] for i in config["instances"])
+        new = set(i["name"] for i in instances)
         to_drop, to_add = current - new, new - current
         to_keep = new & current
         to_peer = {}
-        for inst in config["instances"]:
+        for inst in instances:
             if inst["name"] in to_add:
                 to_peer[inst["name"]] = inst
                 continue
@@ -259,6 +273,39 @@ class Controller(object):
             self.log.info("deploying persisted configuration %s, request %s" % (req.config["id"], req.id))
             if self.deploy(req):
                 self.check_instances_ready()
+
+    # -- process restarts (zeek-testing-cluster persistence-state-restart-*) ----
+
+    def restart(self, checkin_delay=1.0):
+        """The controller process alone restarts; agents and their nodes keep running.
+
+        Everything in memory is gone; start() reloads the persisted configurations and
+        redeploys DEPLOYED internally; the agents peer again a moment later (answers to
+        the old process's requests find no request and are dropped)."""
+        for req in self.requests.values():
+            if req.timer is not None:
+                req.timer.cancel()
+        self.configs, self.requests = {}, {}
+        self.instances, self.instances_known, self.instances_ready = {}, {}, set()
+        self.reqid_pending = ""
+        agents, self.agents, self.listening_agents = list(self.agents.values()), {}, []
+        self.log.info("controller restarted")
+        self.start()
+        for agent in agents:
+            self.loop.call_later(checkin_delay, self.add_agent, agent)
+
+    def agent_restarted(self, agent, checkin_delay=1.0):
+        """An agent process restarted (its nodes died with its Supervisor): Broker::peer_lost
+        drops its known and ready state; it checks in again and, as an instance of the
+        deployment, is welcomed, and DEPLOYED is redeployed to it (new node processes)."""
+        agent.restart()
+        self.instances_known.pop(agent.name, None)
+        self.instances_ready.discard(agent.name)
+        self.log.info("dropped state for instance %s" % agent.name)
+        if agent.listen_port is None:
+            self.loop.call_later(checkin_delay, self.notify_agent_hello, agent, True)
+        elif agent.name in self.instances:
+            self.loop.call_later(checkin_delay, self.notify_agent_hello, agent, False)
 
     # -- request expiry (Management::Request::request_expired) ---------------
 

@@ -13,7 +13,6 @@ are Zeek's own (``types.zeek``), which differ from the codec's conveniences.
 """
 
 import random
-import string
 
 from plugins.module_utils import broker_json as bj
 
@@ -46,13 +45,26 @@ SIGNATURES = {
 }
 
 
-_ID_CHARS = string.ascii_letters + string.digits
+# zeek:src/util.cc uitoa_n: base 62 in this digit order, least significant digit first.
+_BASE62 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _rng = random.SystemRandom()
 
 
-def unique_id(prefix="C"):
-    """Like Zeek's ``unique_id("")``: "CmZp3TGWwPqyjs6oJ3"."""
-    return prefix + "".join(_rng.choice(_ID_CHARS) for _count in range(17))
+def unique_id(prefix=""):
+    """Like Zeek's ``unique_id("")``: "AwIMk4eEZZU7i7Rh", "H3YoM2Jx4UXeYLqV5".
+
+    ``bits_per_uid`` (96) random bits as a 64-bit and a 32-bit word, each written in base
+    62 (zeek:src/UID.cc ``UID::Base62``): 16 or 17 characters in practice, no prefix.
+    """
+    out = [prefix]
+    for bits in (64, 32):
+        value = _rng.getrandbits(bits)
+        while True:
+            out.append(_BASE62[value % 62])
+            value //= 62
+            if not value:
+                break
+    return "".join(out)
 
 
 _unique_id = unique_id

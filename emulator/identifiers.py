@@ -1,5 +1,14 @@
 """Per-node global identifier tables for ``get_id_value``.
 
+The table comes from a real Zeek: ``make emulator-identifiers`` runs real nodes of every
+role that dump every global identifier (``tests/real/gen_identifiers.py``) into
+``data/identifiers-<version>.json.gz``: its type, whether it is an ``option``, a ``const``
+or a plain global, and ``to_json`` of its value, per role where roles differ. Names the
+real node has without a value (types, unassigned globals) answer "no ID value". On top
+of that, values that depend on the deployment are computed here (``Cluster::node``,
+``Cluster::nodes``, ``Telemetry::metrics_port``), and ``DEFAULTS`` supplies the few that
+the generator leaves out because they only describe its own run (ports, paths).
+
 A real cluster node answers ``get_id_value`` with ``to_json(lookup_ID(id))``
 (``policy/frameworks/management/node/main.zeek``).  The emulator keeps, per
 supervised node, a table of identifier name -> the JSON *text* Zeek's
@@ -18,7 +27,10 @@ values that differ per node.  ``IdentifierTable.set`` is the hook for code that
 models runtime option changes.
 """
 
+import gzip
 import json
+import os
+import uuid
 
 from plugins.module_utils import broker_json as bj
 
@@ -125,6 +137,77 @@ DEFAULTS = {
     "CaptureLoss::too_much_loss": ("double", OPTION, 0.1),
 }
 
+GENERATED_VERSION = "8.2.2"
+_DATA_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data",
+                          "identifiers-%s.json.gz" % GENERATED_VERSION)
+_GENERATED = {}
+
+
+def generated():
+    """The real Zeek's identifier table and script names (loaded once)."""
+    if not _GENERATED:
+        with gzip.open(_DATA_FILE, "rt", encoding="utf-8") as handle:
+            _GENERATED.update(json.load(handle))
+        _GENERATED["script_set"] = frozenset(_GENERATED["scripts"])
+    return _GENERATED
+
+
+def script_loads(name):
+    """Whether a node's ``scripts`` entry loads: an absolute path that exists here, a script
+    name on the real Zeek's default ZEEKPATH (share/zeek, share/zeek/policy), or anything
+    under ``site/``."""
+    if os.path.isabs(name):
+        return os.path.isfile(name) or os.path.isfile(name + ".zeek") or os.path.isfile(
+            os.path.join(name, "__load__.zeek"))
+    stem = os.path.normpath(name[:-len(".zeek")] if name.endswith(".zeek") else name)
+    if stem.startswith("site/"):
+        # The site directory is the operator's (roles/install puts websocket.zeek there):
+        # the emulator cannot see the agent host's, so it assumes those scripts exist.
+        return True
+    return stem in generated()["script_set"]
+
+
+def _cluster_nodes(node):
+    """``Cluster::nodes`` as the node's cluster/supervisor.zeek fills it from the layout the
+    agent ships (fields in Cluster::Node's declaration order); ``id`` is the Broker id of
+    nodes this one is connected to (not itself; workers do not peer with workers)."""
+    layout = node.agent.layout()
+    manager = next((n["name"] for n in layout if n["role"].endswith("MANAGER")), "")
+    out = {}
+    for cnode in layout:
+        role = cnode["role"].split("::")[-1]
+        entry = {"node_type": "Cluster::%s" % role, "ip": cnode["host"], "zone_id": "",
+                 "p": _port(*cnode["p"]) if cnode.get("p") else {"port": 0, "proto": "unknown"}}
+        if manager and role != "MANAGER":
+            entry["manager"] = manager
+        peer = node.agent.nodes.get(cnode["name"])
+        if (peer is not None and peer is not node and peer.state == "Management::RUNNING"
+                and not (role == "WORKER" and node.role == "WORKER")):
+            entry["id"] = peer.broker_id
+        if cnode.get("metrics_port"):
+            entry["metrics_port"] = _port(*cnode["metrics_port"])
+        out[cnode["name"]] = entry
+    return out
+
+
+def _metrics_port(node):
+    # Cluster::local_node_metrics_port(): the layout's port, else 0/unknown.
+    port = node.config.get("metrics_port")
+    return _port(*port) if port else {"port": 0, "proto": "unknown"}
+
+
+# Computed per node: they depend on the deployment, not on the Zeek build.
+COMPUTED = {
+    "Cluster::node": ("string", CONST, lambda node: node.name),
+    "Cluster::nodes": ("table[string] of Cluster::Node", "global", _cluster_nodes),
+    "Telemetry::metrics_port": ("port", OPTION, _metrics_port),
+}
+
+
+def new_broker_id():
+    return str(uuid.uuid4())
+
+
 # Options that site scripts declare (``option MySite::x: T = ...;``), added with
 # ``--site-option NAME TYPE DEFAULT_JSON``: name -> (type, OPTION, default).
 SITE_OPTIONS = {}
@@ -158,25 +241,53 @@ class IdentifierTable(object):
         self._values = {}
         self._types = {}
         self._kinds = {}
-        seeds = dict(DEFAULTS)
+        self._no_value = set()
+        data = generated()
+        role_table = data["by_role"].get(node.role, {})
+        for table in (data["common"], role_table):
+            for name, (ztype, kind, text) in table.items():
+                if kind == "novalue":
+                    self._no_value.add(name)
+                    self._values.pop(name, None)
+                    continue
+                self._no_value.discard(name)
+                if table is role_table and text == to_json_text(node.role.lower()):
+                    # The generator's node of this role was named after the role: a value
+                    # that is just that name is this node's name (peer_description, ...).
+                    text = to_json_text(node.name)
+                self._values[name] = text
+                self._types[name] = ztype
+                self._kinds[name] = kind
+        # The hand-written table only fills what the generator left out.
+        seeds = {name: entry for name, entry in DEFAULTS.items() if name not in self._values}
+        seeds.update(COMPUTED)
         seeds.update(SITE_OPTIONS)
+        self._computed = {}
         for name, (ztype, kind, default) in seeds.items():
-            value = default(node) if callable(default) else default
-            self._values[name] = to_json_text(value)
+            if name in COMPUTED:
+                self._computed[name] = (node, default)
+                self._values.pop(name, None)
+            else:
+                value = default(node) if callable(default) else default
+                self._values[name] = to_json_text(value)
             self._types[name] = ztype
             self._kinds[name] = kind
 
     def lookup(self, name):
         """(success, json_text_or_error) as the node's dispatch_get_id_value answers."""
+        if name in self._computed and name not in self._values:
+            node, func = self._computed[name]
+            return True, to_json_text(func(node))
         if name in self._values:
             return True, self._values[name]
-        if name in TYPE_NAMES:
+        if name in TYPE_NAMES or name in self._no_value:
             return False, NO_ID_VALUE
         return False, UNKNOWN_ID
 
     def get(self, name):
         """The JSON text of the value, or None."""
-        return self._values.get(name)
+        ok, text = self.lookup(name)
+        return text if ok else None
 
     def set(self, name, value_json, zeek_type=None, kind=OPTION):
         """Set (or add) an identifier; ``value_json`` is JSON text or plain data."""
@@ -185,6 +296,7 @@ class IdentifierTable(object):
         else:
             json.loads(value_json)  # must be valid JSON text
         self._values[name] = value_json
+        self._no_value.discard(name)
         if name not in self._types:
             self._types[name] = zeek_type or "any"
             self._kinds[name] = kind
@@ -196,4 +308,4 @@ class IdentifierTable(object):
         return self._kinds.get(name)
 
     def names(self):
-        return sorted(self._values)
+        return sorted(set(self._values) | set(self._computed))

@@ -14,7 +14,10 @@ on every node (``base/frameworks/config/main.zeek``).  Its outcomes:
   ``to_json`` of it, rendered here the way ``zeek:src/Val.cc`` ``BuildJSON`` does.
 """
 
+import json
+
 from plugins.module_utils import broker_json as bj
+from plugins.module_utils import option_semantics
 
 from . import events
 from .identifiers import OPTION, TYPE_NAMES, render_interval, to_json_key, to_json_text
@@ -113,5 +116,28 @@ def option_set(table, name, value):
     except (events.ConversionError, events.MissingField):
         return False, incompatible
     text = to_json_text(render(ztype, value))
+    text = _run_change_handlers(table, name, text)
     table.set(name, text)
     return True, text
+
+
+def _run_change_handlers(table, name, text):
+    """Zeek's change handlers that transform the value (base/utils/site.zeek), as
+    plugins/module_utils/option_semantics.py describes them: the value stored is the
+    handler's return value; a handler may also set another option."""
+    if not option_semantics.transforms(name):
+        return text
+    context = {}
+    for other in option_semantics.context_ids(name):
+        found = table.get(other)
+        if found is not None:
+            context[other] = json.loads(found)
+    value = json.loads(text)
+    try:
+        effects = option_semantics.side_effects(name, value, context)
+        value = sorted(option_semantics.predict(name, value, context))
+    except ValueError:  # context missing on this node: no handler registered
+        return text
+    for other, other_value in effects.items():
+        table.set(other, to_json_text(sorted(other_value)))
+    return to_json_text(value)

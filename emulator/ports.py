@@ -13,8 +13,8 @@
   visits them in hash order).
 
   With ``dropping_explicit=True`` it reproduces the regression of Zeek 7.2.0
-  to 8.0.9 and 8.1.x (commit 0c0769b1b2, fixed by a5d89455 in 8.0.10, 8.2 and
-  9.0): a statement before the seeding loop's brace makes the loop body run
+  to 8.0.8, 8.1.0 to 8.1.2 and 8.2.0 (commit 0c0769b1b2, fixed by a5d89455 in
+  8.0.9, 8.2.1 and 9.0; checked against the tags' controller/main.zeek): a statement before the seeding loop's brace makes the loop body run
   once, for the last node iterated, so every other node with an explicit
   metrics port is left out of READY, and so out of the deployed
   configuration. Zeek iterates the node set in hash order; here the last

@@ -10,7 +10,7 @@ import codec_bench  # noqa: E402
 assert _support.REPO_ROOT in sys.path
 
 BENCHES = [codec_bench]
-for optional in ("model_bench", "roundtrip_bench", "playbook_bench"):
+for optional in ("model_bench", "roundtrip_bench", "playbook_bench", "real_deploy_bench"):
     try:
         BENCHES.append(__import__(optional))
     except ImportError as err:

@@ -39,7 +39,7 @@ case "$1" in
   --version) echo "zeek version @VERSION@" ;;
   -NN)
     if [ "$2" = "NCSA::ZeroMQWriter" ] && [ -e "$P/lib/zeek/plugins/packages/bro-zeromq-writer/__zeek_plugin__" ]; then
-      printf '%s\n' 'NCSA::ZeroMQWriter - ZeroMQ log writer (dynamic, version 0.3)' \
+      printf '%s\n' 'NCSA::ZeroMQWriter - ZeroMQ log writer (dynamic, version 0.3.0)' \
         '    [Writer] ZeroMQ (Log::WRITER_ZEROMQ)' \
         '    [Constant] LogZeroMQ::endpoint' \
         '    [Constant] LogZeroMQ::zmq_hwm' \

@@ -59,6 +59,9 @@ FULL = {
     "zeek_management_ignore_checksums": True,
     "zeek_management_agent_extra_args": ["Broker::default_port=10001/tcp"],
     "zeek_management_environment": {"ZEEK_DEFAULT_LISTEN_ADDRESS": "127.0.0.1"},
+    "zeek_management_agent_supervisor_port": 21520,
+    "zeek_management_agent_archive_logs": False,
+    "zeek_management_cluster_listen_address": "",
     "zeek_management_websocket_tls_cert_file": "/etc/zeek/tls/ctl.crt",
     "zeek_management_websocket_tls_key_file": "/etc/zeek/tls/ctl.key",
     "zeek_management_websocket_tls_ca_file": "/etc/zeek/tls/ca.crt",
@@ -222,6 +225,17 @@ def test_websocket_uses_the_listen_call_of_the_zeek_version(matrix):
             assert "Supervisor::is_supervisor()" not in text
         else:
             assert "Supervisor::is_supervisor() || Supervisor::is_supervised()" in text
+        # A standalone Zeek >= 8.1 has no cluster backend: the allowed standalone listener
+        # brings the ZeroMQ backend and its proxy (on abstract sockets), guarded for clusters.
+        backend = "@load frameworks/cluster/backend/zeromq" in text
+        assert backend == (not full and major_minor >= (8, 1)), name
+        if backend:
+            assert ("@if ( Cluster::backend == Cluster::CLUSTER_BACKEND_NONE && ! Cluster::is_enabled() "
+                    "&& ! Supervisor::is_supervisor() && ! Supervisor::is_supervised() )") in text
+            assert "redef Cluster::Backend::ZeroMQ::run_proxy_thread = T;" in text
+            assert re.findall(r'redef Cluster::Backend::ZeroMQ::(\w+) = fmt\("ipc://@zeek-websocket-%d-(\w+)", getpid\(\)\);',
+                              text) == [("listen_xpub_endpoint", "xpub"), ("connect_xsub_endpoint", "xpub"),
+                                        ("listen_xsub_endpoint", "xsub"), ("connect_xpub_endpoint", "xsub")]
 
 
 def test_local_zeek_loads_the_scripts_from_one_managed_block(matrix):
@@ -259,6 +273,10 @@ def test_management_scripts_and_environment(matrix):
             assert "ExecStart=%s/prefix/bin/zeek -C -j policy/frameworks/management/agent %s/etc/agent.zeek local "\
                    "Broker::default_port=10001/tcp" % (host["root"], host["root"]) in agent
             assert 'redef Broker::ssl_certificate = "/etc/zeek/tls/broker.crt";' in agent_zeek
+            assert "redef Broker::default_port = 21520/tcp;" in agent_zeek
+            assert "redef Management::Agent::archive_logs = F;" in agent_zeek
+            # An empty cluster listen address: Zeek's default (every interface), no redefs.
+            assert "Broker::default_listen_address" not in agent_zeek and "metrics_address" not in agent_zeek
             if tuple(int(x) for x in host["version"].split(".")[:2]) >= (8, 0):
                 assert "redef Management::Controller::tls_options_websocket = Cluster::WebSocketTLSOptions(" in controller_zeek
             else:
@@ -271,6 +289,16 @@ def test_management_scripts_and_environment(matrix):
                    % (host["root"], host["root"]) in controller
             assert "AmbientCapabilities=CAP_NET_RAW CAP_NET_ADMIN" in agent
             assert "Broker::ssl" not in agent_zeek + controller_zeek
+            # Defaults: Zeek's supervisor port, archiving on, nodes bound to loopback.
+            assert "redef Broker::default_port = 9999/tcp;" in agent_zeek
+            assert "redef Management::Agent::archive_logs = T;" in agent_zeek
+            block = re.search(r"^@if \( Cluster::is_enabled\(\) \)\n(.*?)^@endif$", agent_zeek, re.DOTALL | re.MULTILINE)
+            assert block, agent_zeek
+            redefs = re.findall(r"^redef (\S+) = (.*);$", block.group(1), re.MULTILINE)
+            assert redefs == [("Broker::default_listen_address", '"127.0.0.1"'),
+                              ("Telemetry::metrics_address", '"127.0.0.1"')]
+            # Not the environment: the agent would look for its supervisor there too.
+            assert "ZEEK_DEFAULT_LISTEN_ADDRESS" not in agent
 
 
 def _verify(path):
