@@ -301,12 +301,13 @@ def run(module):
 
     try:
         with controller_for(module) as controller:
+            connected = controller.get_instances()
             if reconcile.needs_default_instance(want):
                 try:
-                    reconcile.resolve_default_instance(want, controller.get_instances())
+                    reconcile.resolve_default_instance(want, connected)
                 except reconcile.PreflightError as err:
                     module.fail_json(msg=preflight_message(err), validation_errors=err.errors, **result)
-            finish_preflight(module, want, result)
+            finish_preflight(module, want, result, connected)
             deployed = params["state"] == "deployed"
             have = reconcile.current(controller, deployed=deployed)
             staged = None
@@ -322,13 +323,17 @@ def run(module):
                 result["invocation"] = {"module_args": summarized_arguments(params, want)}
             if module._diff:
                 result["diff"] = plan["diff"]
+            replaced = plan["changed"] and reconcile.replaced_staged(controller, want, params["state"], have, staged)
+            if replaced:
+                result["replaced_staged_id"] = replaced["id"]
+                module.warn(replaced["warning"])
             if module.check_mode:
                 module.exit_json(**result)
             if plan["changed"]:
                 outcome = reconcile.apply(controller, want, params["state"], params["force"])
                 result.update(config_id=outcome["config_id"], nodes=outcome["nodes"], errors=outcome["errors"])
                 if deployed:
-                    result["after"] = cluster.to_dict(reconcile.current(controller, deployed=True) or want)
+                    result["after"] = cluster.to_dict(reconcile.read_back(controller, want, outcome))
                 if not outcome["success"]:
                     module.fail_json(msg="Deployed configuration %s, but not every node started: %s" % (
                         outcome["config_id"], "; ".join(reconcile.failed_nodes_summary(outcome))), **result)
@@ -354,10 +359,10 @@ def summarized_arguments(params, want):
     return shown
 
 
-def finish_preflight(module, want, result):
+def finish_preflight(module, want, result, connected=None):
     try:
         result["lint_warnings"].extend(
-            reconcile.preflight(want, module.params["lint"], module.params["controller_broker_port"]))
+            reconcile.preflight(want, module.params["lint"], module.params["controller_broker_port"], connected))
     except reconcile.PreflightError as err:
         result["lint_warnings"].extend(err.warnings)
         module.fail_json(msg=preflight_message(err), validation_errors=err.errors, **result)
