@@ -102,13 +102,12 @@ def check_deploy_answer(outcome, staged_id):
     request deployed its configuration.
     """
     for error in outcome["errors"]:
-        match = _PENDING_RE.match(error)
-        if match:
+        if _PENDING_RE.match(error):
             raise TaskError(
                 "The controller refused to deploy: %s (another client's deployment is still waiting for its "
                 "nodes), so %s. This run's configuration %s stays staged. Retry once the other deployment "
                 "has finished, and %s." % (error, NOTHING_DEPLOYED, staged_id, _SERIALISE),
-                "deployment_pending", retryable=True, staged_id=staged_id, pending_request=match.group(1))
+                "deployment_pending", retryable=True, staged_id=staged_id)
     deployed_id = outcome["config_id"]
     if deployed_id is not None and deployed_id != staged_id:
         raise TaskError(

@@ -12,8 +12,8 @@ NODES = [{"name": "manager", "role": "manager", "instance": "agent-sensor1"},
          {"name": "worker-01", "role": "worker", "interface": "eth0", "instance": "agent-sensor1"}]
 
 
-def config(nodes=NODES, instances=None, config_id=None):
-    data = {"nodes": nodes}
+def config(nodes=None, instances=None, config_id=None):
+    data = {"nodes": NODES if nodes is None else nodes}
     if instances is not None:
         data["instances"] = instances
     want, _warnings = reconcile.desired(data)
@@ -44,7 +44,7 @@ def test_a_pending_deployment_is_a_retryable_failure_that_deploys_nothing():
     assert deploy_guard.NOTHING_DEPLOYED in message and "earlier deployment 3f2a-req still pending" in message
     assert "netsec-ours" in message and "Deployed configuration" not in message
     assert err.value.kind == "deployment_pending"
-    assert err.value.details == {"retryable": True, "staged_id": "netsec-ours", "pending_request": "3f2a-req"}
+    assert err.value.details == {"retryable": True, "staged_id": "netsec-ours"}
 
 
 def test_a_deploy_answer_with_another_id_names_both_configurations():
@@ -106,8 +106,8 @@ def test_instances_the_controller_connects_to_are_not_refused():
 
 
 def test_the_preflight_reports_unconnected_instances_with_the_other_problems():
-    want = config(nodes=[dict(NODES[0], instance="agent-sensr1"), dict(NODES[1], instance="agent-sensr1",
-                                                                           interface=None)])
+    typo = [dict(NODES[0], instance="agent-sensr1"), dict(NODES[1], instance="agent-sensr1", interface=None)]
+    want = config(nodes=typo)
     with pytest.raises(reconcile.PreflightError) as err:
         reconcile.preflight(want, connected=[{"name": "agent-sensor1"}])
     assert "did you mean agent-sensor1?" in err.value.errors[0]
