@@ -106,9 +106,23 @@ def build_parser():
     add("--site-option", nargs=3, action="append", metavar=("NAME", "TYPE", "DEFAULT_JSON"), default=[],
         help="an option a site script declares, seeded on every node (DEFAULT_JSON as Zeek's to_json "
              "renders it), e.g. --site-option MySite::ports 'set[port]' '[]'; repeatable")
+    add("--delay-response", action="append", type=response_delay, default=[], metavar="EVENT=SECONDS",
+        help="test knob: send the controller's EVENT (e.g. stage_configuration_response) SECONDS late, after "
+             "the state change it reports, as over a slow link; repeatable")
     add("--log-file", help="append the log here instead of stderr")
     add("--ready-file", help="write the WebSocket URL here once listening")
     return parser
+
+
+def response_delay(text):
+    event, _sep, delay = text.partition("=")
+    try:
+        seconds = float(delay)
+    except ValueError:
+        seconds = -1.0
+    if not event.endswith("_response") or not seconds >= 0 or seconds == float("inf"):
+        raise argparse.ArgumentTypeError("expected EVENT_response=SECONDS (seconds >= 0), got %r" % text)
+    return event.rsplit("::", 1)[-1], seconds
 
 
 def cluster_listen(text):

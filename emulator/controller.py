@@ -60,6 +60,18 @@ class Controller(object):
     # -- plumbing ------------------------------------------------------------
 
     def publish(self, event, *args):
+        delay = dict(getattr(self.options, "delay_response", None) or ()).get(event)
+        if delay:
+            # --delay-response (a test knob, no Zeek behaviour): the state change is made, only the
+            # answer travels slowly, as over a slow link. Widens the windows in which another client
+            # stages or deploys between two requests of one client.
+            self.log.info("holding %s %s for %ss (--delay-response)" % (
+                event, args[0] if args and isinstance(args[0], str) else "-", delay))
+            self.loop.call_later(delay, self._send, event, args)
+            return
+        self._send(event, args)
+
+    def _send(self, event, args):
         self.log.response(event, args[0] if args and isinstance(args[0], str) else "-")
         self._publish(API + event, list(args))
 

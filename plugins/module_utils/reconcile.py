@@ -18,7 +18,7 @@ import hashlib
 import json
 import uuid
 
-from ansible_collections.netsec.zeek.plugins.module_utils import cluster
+from ansible_collections.netsec.zeek.plugins.module_utils import cluster, deploy_guard
 from ansible_collections.netsec.zeek.plugins.module_utils.broker_json import data_message, make_event, to_json
 from ansible_collections.netsec.zeek.plugins.module_utils.controller import API, CONTROLLER_TOPIC, ControllerError
 
@@ -84,13 +84,16 @@ def resolve_default_instance(want, instances):
             instance.name = names[0]
 
 
-def preflight(want, lint="error", controller_broker_port=2150):
+def preflight(want, lint="error", controller_broker_port=2150, connected=None):
     """The controller's own validation plus lint; raises PreflightError.
 
     ``lint``: ``error`` fails on every finding, ``warn`` fails only on lint
     errors and returns warnings, ``ignore`` skips lint. Returns the warnings.
+    ``connected`` (the controller's get_instances) adds every instance the
+    controller could not deploy to (deploy_guard.unconnected_instances).
     """
-    errors = list(cluster.validate(want, controller_broker_port=controller_broker_port))
+    errors = [] if connected is None else deploy_guard.unconnected_instances(want, connected)
+    errors.extend(cluster.validate(want, controller_broker_port=controller_broker_port))
     warnings = []
     if lint != "ignore":
         for finding in cluster.lint(want):
@@ -180,9 +183,38 @@ def apply(controller, want, state="deployed", force=False):
     if state != "deployed":
         return {"config_id": staged_id, "nodes": {}, "errors": [], "success": True}
     outcome = controller.deploy()
+    deploy_guard.check_deploy_answer(outcome, staged_id)
+    # Without the controller's id Result the deployment timed out and DEPLOYED was not updated.
+    outcome["confirmed"] = outcome["config_id"] is not None
     if outcome["config_id"] is None:
         outcome["config_id"] = staged_id
     return outcome
+
+
+def read_back(controller, want, outcome):
+    """The deployed configuration after apply(), checked to be this run's when the controller
+    confirmed the deploy (deploy_guard.check_read_back); ``want`` when there is none."""
+    deployed = current(controller, deployed=True)
+    if outcome["confirmed"]:
+        staged = None
+        if deployed is not None and deployed.id == want.id and cluster.differs(want, deployed):
+            staged = current(controller, deployed=False)
+        deploy_guard.check_read_back(want, deployed, staged)
+    return deployed or want
+
+
+def replaced_staged(controller, want, state="deployed", have=None, staged=None):
+    """``{"id", "warning"}`` when staging ``want`` replaces another client's staged
+    configuration, else None; reads the half plan() did not (STAGED or DEPLOYED)."""
+    if state == "deployed":
+        deployed = have
+        staged = staged or current(controller, deployed=False)
+    else:
+        staged, deployed = have, None
+        if staged is not None and staged.id != config_id(want) and cluster.differs(want, staged):
+            deployed = current(controller, deployed=True)
+    warning = deploy_guard.replaced_staged_warning(config_id(want), want, staged, deployed)
+    return None if warning is None else {"id": staged.id, "warning": warning}
 
 
 def failed_nodes_summary(outcome):

@@ -24,6 +24,17 @@ description:
     controller's own validation rules (with the controller's messages) and for mistakes the
     controller accepts silently, such as a worker without an interface. Every problem is reported
     at once, naming the node and the field.
+  - Also before anything is staged, in check mode too, every instance whose agent connects to the
+    controller (an instance without C(port)) must be among the controller's connected agents. Deploying
+    an instance that is not connected, such as a typo, would stop the running nodes and wait for an agent
+    that never checks in. The task fails naming the instance, the connected agents and a close match.
+  - The controller keeps one staged configuration and one pending deployment for all its clients. When
+    staging replaces a staged configuration that is neither the deployed one nor this task's, the task
+    warns naming its id (check mode too). After the deploy, the task checks that the controller deployed
+    what this run staged; when another client staged or deployed in between, it fails saying that
+    another client changed the controller, naming both configurations. When another deployment is
+    still pending, the controller deploys nothing; the task fails saying that nothing was deployed by
+    this run, with RV(retryable=true). See the GitOps guide (C(docs/gitops.md)) for serialising jobs.
 author:
   - netsec.zeek maintainers (@netsec-zeek)
 extends_documentation_fragment:
@@ -112,8 +123,8 @@ notes:
     done when it was attempted, even when nodes fail to start; this module then fails and names each
     failed node with the last line of its stderr, and a later identical run reports no change. Use
     I(wait=true) to make such runs fail until the nodes run.
-  - In check mode, a configuration with nodes that name no instance still asks the controller which
-    agent is connected (a read-only request).
+  - In check mode the task still asks the controller which agents are connected and which configuration
+    is staged (read-only requests).
   - For configurations of more than 100 nodes, the echo of the arguments in the result
     (C(invocation)) shows a summary instead of the whole I(config) or I(content), and an unchanged
     run returns no I(before) and I(after), because moving several copies of a large configuration through
@@ -241,6 +252,14 @@ wait_duration:
   description: Seconds spent waiting for the nodes to run.
   returned: when wait is true and not in check mode
   type: float
+replaced_staged_id:
+  description:
+    - The id of the staged configuration that staging replaced (in check mode, would replace) although
+      it was neither the deployed configuration nor this task's, that is another client's staged work. A
+      warning names it too.
+  returned: when changed and such a configuration was staged
+  type: str
+  sample: 0f6f1fd6-3f5c-4d1c-9a51-5a4c4b2e8f11
 failure:
   description:
     - Why the task failed, beside C(msg), as C(kind) and the details of that kind. Every module of the
@@ -257,6 +276,9 @@ failure:
         - "C(validation): the configuration has problems, listed in C(validation_errors); nothing
           was sent. C(nodes_failed): deployed, but not every node started (see C(nodes)).
           C(wait_timeout): with I(wait=true), nodes did not run in time."
+        - "C(deployment_pending): the controller refused the deploy because an earlier deployment was still
+          pending; nothing was deployed by this run. C(concurrent_change): another client changed the
+          controller between this run's requests; the controller runs the other configuration."
       type: str
       sample: unreachable
     errors:
@@ -269,6 +291,23 @@ failure:
       type: list
       elements: str
       sample: ["node worker-01: interface is required for a worker"]
+    retryable:
+      description:
+        - With C(kind=deployment_pending) or C(kind=concurrent_change). C(true) when the controller refused
+          the deploy because an earlier deployment was still pending (retry once that one has finished).
+          C(false) when another client changed the controller between this run's requests (re-run only if
+          this configuration should win).
+      type: bool
+    staged_id:
+      description: With C(kind=deployment_pending) or C(kind=concurrent_change), the id of the configuration this run staged.
+      type: str
+      sample: netsec-9b0b8a5e3c1f4d7a8e2b6c0d4f1a3e5b
+    controller_config_id:
+      description:
+        - With C(kind=concurrent_change), the id of the configuration the controller deployed instead of
+          this run's; null when it has none.
+      type: str
+      sample: 3c9d0e52-7a0b-4b77-9f3c-21f7c1d6d0aa
 """
 
 import socket
@@ -336,9 +375,10 @@ def reconcile_task(module, result):
         return
 
     with controller_for(module) as controller:
+        connected = controller.get_instances()
         if reconcile.needs_default_instance(want):
-            reconcile.resolve_default_instance(want, controller.get_instances())
-        finish_preflight(module, want, result)
+            reconcile.resolve_default_instance(want, connected)
+        finish_preflight(module, want, result, connected)
         deployed = params["state"] == "deployed"
         have = reconcile.current(controller, deployed=deployed)
         staged = None
@@ -355,13 +395,17 @@ def reconcile_task(module, result):
             result["invocation"] = {"module_args": summarized_arguments(params, want)}
         if module._diff:
             result["diff"] = plan["diff"]
+        replaced = plan["changed"] and reconcile.replaced_staged(controller, want, params["state"], have, staged)
+        if replaced:
+            result["replaced_staged_id"] = replaced["id"]
+            module.warn(replaced["warning"])
         if module.check_mode:
             return
         if plan["changed"]:
             outcome = reconcile.apply(controller, want, params["state"], params["force"])
             result.update(config_id=outcome["config_id"], nodes=outcome["nodes"], errors=outcome["errors"])
             if deployed:
-                result["after"] = cluster.to_dict(reconcile.current(controller, deployed=True) or want)
+                result["after"] = cluster.to_dict(reconcile.read_back(controller, want, outcome))
             if not outcome["success"]:
                 raise TaskError("Deployed configuration %s, but not every node started: %s" % (
                     outcome["config_id"], "; ".join(reconcile.failed_nodes_summary(outcome))), "nodes_failed")
@@ -384,10 +428,11 @@ def summarized_arguments(params, want):
     return shown
 
 
-def finish_preflight(module, want, result):
-    """Validation and lint; PreflightError, or the warnings shown."""
+def finish_preflight(module, want, result, connected=None):
+    """Validation, lint and (with the controller's answer) unconnected instances; PreflightError, or the
+    warnings shown."""
     result["lint_warnings"].extend(
-        reconcile.preflight(want, module.params["lint"], module.params["controller_broker_port"]))
+        reconcile.preflight(want, module.params["lint"], module.params["controller_broker_port"], connected))
     for warning in result["lint_warnings"]:
         module.warn(warning)
 

@@ -20,4 +20,3 @@ def play(tmp_path, emulator):
     """run_playbook with every controller module pointed at the emulator via the action group."""
     defaults = {"group/netsec.zeek.controller": {"controller_port": emulator.port, "timeout": 10}}
     return functools.partial(run_playbook, tmp_path, module_defaults=defaults)
-

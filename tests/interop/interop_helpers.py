@@ -7,7 +7,8 @@ import socket
 import subprocess
 import sys
 
-from emulator.process import REPO_ROOT, EmulatorError, EmulatorProcess  # noqa: F401 (the suite's imports)
+# The suite's imports: test modules take EmulatorError and EmulatorProcess from here.
+from emulator.process import REPO_ROOT, EmulatorError, EmulatorProcess  # noqa: F401 pylint: disable=unused-import
 
 HOSTNAME = socket.gethostname()
 LOCAL_AGENT = "agent-%s" % HOSTNAME

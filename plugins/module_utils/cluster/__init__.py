@@ -54,6 +54,7 @@ from ansible_collections.netsec.zeek.plugins.module_utils.cluster.model import (
     Instance,
     Node,
     default_instance_name,
+    suggest,
 )
 from ansible_collections.netsec.zeek.plugins.module_utils.cluster.wire_form import from_wire, to_wire
 
@@ -62,5 +63,5 @@ __all__ = [
     "ClusterConfigError", "Finding", "Instance", "Node", "Configuration",
     "default_instance_name", "schema_errors", "from_dict", "to_dict", "from_ini", "to_ini",
     "to_wire", "from_wire", "normalize", "differs", "changes", "diff", "compare",
-    "validate", "lint",
+    "validate", "lint", "suggest",
 ]
