@@ -34,7 +34,7 @@ description:
     what this run staged; when another client staged or deployed in between, it fails saying that
     another client changed the controller, naming both configurations. When another deployment is
     still pending, the controller deploys nothing; the task fails saying that nothing was deployed by
-    this run, with RV(retryable=true). See the GitOps guide (C(docs/gitops.md)) for serialising jobs.
+    this run, with RV(failure.retryable=true). See the GitOps guide (C(docs/gitops.md)) for serialising jobs.
 author:
   - netsec.zeek maintainers (@netsec-zeek)
 extends_documentation_fragment:

@@ -129,8 +129,8 @@ def test_a_config_staged_between_our_stage_and_deploy_is_not_reported_as_ours(tm
         assert deploy_guard.ANOTHER_CLIENT in result["msg"], result["msg"]
         assert ours in result["msg"] and "their-config-C" in result["msg"]
         assert "Deployed configuration" not in result["msg"]
-        assert result["error_kind"] == "concurrent_change" and result["retryable"] is False
-        assert result["staged_id"] == ours and result["controller_config_id"] == "their-config-C"
+        assert result["failure"]["kind"] == "concurrent_change" and result["failure"]["retryable"] is False
+        assert result["failure"]["staged_id"] == ours and result["failure"]["controller_config_id"] == "their-config-C"
         assert "config_id" not in result  # never claimed as this run's deployment
         # What the message says is what the controller runs: C, deployed by run 1's deploy request.
         assert deployed_id(emu) == "their-config-C"
@@ -158,7 +158,7 @@ def test_a_config_deployed_right_after_ours_fails_the_read_back(tmp_path):
         assert run.task("deploy")["status"] == "failed", run
         assert deploy_guard.ANOTHER_CLIENT in result["msg"], result["msg"]
         assert ours in result["msg"] and "their-config-D" in result["msg"]
-        assert result["error_kind"] == "concurrent_change" and result["controller_config_id"] == "their-config-D"
+        assert result["failure"]["kind"] == "concurrent_change" and result["failure"]["controller_config_id"] == "their-config-D"
         assert deployed_id(emu) == "their-config-D"
 
 
@@ -185,8 +185,8 @@ def test_an_earlier_pending_deployment_is_a_retryable_failure_that_deployed_noth
         assert deploy_guard.NOTHING_DEPLOYED in result["msg"], result["msg"]
         assert "earlier deployment" in result["msg"] and "still pending" in result["msg"]
         assert "Deployed configuration" not in result["msg"] and "config_id" not in result
-        assert result["error_kind"] == "deployment_pending" and result["retryable"] is True
-        assert result["staged_id"] == content_id(OURS)
+        assert result["failure"]["kind"] == "deployment_pending" and result["failure"]["retryable"] is True
+        assert result["failure"]["staged_id"] == content_id(OURS)
         # Staging replaced zeek-client's staged C: the warning names it (item 3).
         assert result["replaced_staged_id"] == their_staged
         assert any(their_staged in w for w in result.get("warnings", [])), result.get("warnings")

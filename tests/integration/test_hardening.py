@@ -13,12 +13,11 @@ BAD_NUMBERS = [
      {"config": {"nodes": [{"name": "manager", "instance": AGENT, "role": "manager"}]}, "wait": True,
       "wait_timeout": float("inf")}, "wait_timeout"),
     ("wait_sleep 0", "netsec.zeek.node_restart", {"wait": True, "wait_sleep": 0}, "wait_sleep"),
-    ("option wait_sleep 0", "netsec.zeek.option", {"name": "Weird::sampling_threshold", "value": 5,
-                                                  "wait_sleep": 0}, "wait_sleep"),
-    ("websocket_timeout 0", "netsec.zeek.event", {"name": "Netsec::ping", "topic": "t",
-                                                 "websocket_timeout": 0}, "websocket_timeout"),
-    ("reply_timeout -5", "netsec.zeek.event", {"name": "Netsec::ping", "topic": "t", "reply_topic": "r",
-                                              "reply_event": "Netsec::pong", "reply_timeout": -5}, "reply_timeout"),
+    ("option wait_sleep 0", "netsec.zeek.option", {"name": "Weird::sampling_threshold", "value": 5, "wait_sleep": 0}, "wait_sleep"),
+    ("websocket_timeout 0", "netsec.zeek.event", {"name": "Netsec::ping", "topic": "t", "websocket_timeout": 0}, "websocket_timeout"),
+    ("reply_timeout -5", "netsec.zeek.event", {
+        "name": "Netsec::ping", "topic": "t", "reply_topic": "r", "reply_event": "Netsec::pong", "reply_timeout": -5},
+     "reply_timeout"),
     ("max_message_size 0", "netsec.zeek.instances_info", {"max_message_size": 0}, "max_message_size"),
 ]
 

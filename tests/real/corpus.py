@@ -46,7 +46,7 @@ class BackendRun(object):
         self.thread = threading.Thread(target=self._run, name="corpus-" + backend_id, daemon=True)
 
     def names(self):
-        return [name for name, _ in scenarios.SCENARIOS if self.only is None or name in self.only]
+        return [name for name, _steps in scenarios.SCENARIOS if self.only is None or name in self.only]
 
     def _make_backend(self):
         if self.version is None:

@@ -168,7 +168,7 @@ def generate(version, out_path):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--version", default=zeek_dist.REFERENCE_VERSION)
     parser.add_argument("--output", default=None)
     args = parser.parse_args(argv)

@@ -67,7 +67,7 @@ def free_port():
 def free_port_block(count, taken=()):
     """The first of ``count`` consecutive free ports (for the controller's auto-assignment)."""
     rng = random.Random()
-    for _ in range(200):
+    for _attempt in range(200):
         base = rng.randrange(20000, 60000 - count)
         block = range(base, base + count)
         if any(p in taken for p in block):

@@ -80,7 +80,7 @@ def node_pids(get_nodes, agent):
 
 
 def stage_deploy_names(backend):
-    return [name for name, _ in backend.requests() if name in ("stage_configuration_request", "deploy_request")]
+    return [name for name, _reqid in backend.requests() if name in ("stage_configuration_request", "deploy_request")]
 
 
 _DROP_KEYS = {"wait_duration", "duration", "elapsed", "invocation", "start", "end", "delta"}
@@ -251,7 +251,7 @@ def s_mod_id_value_info(backend, tmp_path):
         if result.get("errors"):
             result["errors"] = sorted(result["errors"], key=lambda e: e.get("source", ""))
         if "failed: " in result.get("msg", ""):
-            head, _, tail = result["msg"].partition("failed: ")
+            head, _sep, tail = result["msg"].partition("failed: ")
             result["msg"] = head + "failed: " + "; ".join(sorted(tail.split("; ")))
         # Sets come in hash order, which differs from node to node.
         for node, value in item["result"].get("values", {}).items():

@@ -168,7 +168,7 @@ def test_nodes_listen_on_loopback_only_and_nothing_is_archived(zeek, tmp_path):
         internal = re.findall(r"\ttx Management::Agent::API::\w+ (\S+) to ", mgmt.controller_log())
     # The controller's internal request ids (unique_id("")): the emulator makes the same kind.
     assert internal and all(ZEEK_UID.match(reqid) for reqid in internal), internal
-    emulated = [unique_id() for _ in range(200)]
+    emulated = [unique_id() for _i in range(200)]
     assert all(ZEEK_UID.match(reqid) for reqid in emulated)
     assert {len(reqid) for reqid in internal} <= {len(reqid) for reqid in emulated}
     after = set(os.listdir(logs_dir)) if os.path.isdir(logs_dir) else set()

@@ -20,7 +20,7 @@ import zeek_dist
 README = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                       "emulator", "README.md")
 
-PAIRS = [(backend_id, name) for backend_id in corpus.BACKENDS for name, _ in scenarios.SCENARIOS
+PAIRS = [(backend_id, name) for backend_id in corpus.BACKENDS for name, _steps in scenarios.SCENARIOS
          if corpus.BACKENDS[backend_id][1] is None or name in corpus.BACKENDS[backend_id][1]]
 
 
@@ -79,7 +79,7 @@ def at(data, path):
 
 def test_differential_emulator_vs_zeek_8_2_2():
     found, shown = [], {}
-    for name, _ in scenarios.SCENARIOS:
+    for name, _steps in scenarios.SCENARIOS:
         emulated, real = outcome("emulator", name), outcome("zeek-8.2.2", name)
         if emulated.error or real.error:
             pytest.fail("scenario %s failed on a back-end; see its test_scenario" % name)

@@ -37,10 +37,10 @@ def test_two_processes_unpack_once(tmp_path):
         z = zeek_dist.find_zeek()
         print(z.prefix, os.stat(z.prefix / "bin" / "zeek").st_ino)
     """ % (str(tmp_path), str(tarball))
-    procs = [_python(code) for _ in range(2)]
+    procs = [_python(code) for _i in range(2)]
     outs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
-    lines = {out.strip() for out, _ in outs}
+    lines = {out.strip() for out, _err in outs}
     # Both got the same prefix and the very same binary (one unpack, no half-built tree).
     assert len(lines) == 1, lines
     assert sorted(os.listdir(tmp_path)) == ["8.2.2", "8.2.2.lock"]
@@ -75,7 +75,7 @@ def test_missing_tarball_fails_where_shared_exists(tmp_path):
     """ % str(tmp_path)
     env = {k: v for k, v in os.environ.items() if k not in ("ZEEK_PREFIX", "ZEEK_DIST")}
     proc = _python(code, env=env)
-    out, _ = proc.communicate(timeout=60)
+    out, _err = proc.communicate(timeout=60)
     assert proc.returncode == 1 and "cannot run although" in out
 
 

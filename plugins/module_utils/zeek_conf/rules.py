@@ -118,7 +118,7 @@ def _template_rules(cluster, host, errors):
     for key, pairs in role_env:
         for name, value in pairs:
             check_template("hosts.%s.zeek.%s.%s" % (host.name, key, name), value, [], errors,
-                            "only worker units have template variables; write \\${ for a literal ${")
+                           "only worker units have template variables; write \\${ for a literal ${")
 
 
 def _name_and_port_rules(cluster, errors):

@@ -11,7 +11,6 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from ansible_collections.netsec.zeek.plugins.module_utils import broker_json as bj
 from ansible_collections.netsec.zeek.plugins.module_utils.controller import (
-    API,
     CONTROLLER_TOPIC,
     Controller,
     ControllerError,

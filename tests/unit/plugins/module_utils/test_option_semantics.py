@@ -6,7 +6,7 @@ from ansible_collections.netsec.zeek.plugins.module_utils import option_semantic
 PRIVATE = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"]
 
 
-def ctx(is_local=True, private=PRIVATE, local_nets=None):
+def ctx(is_local=True, private=tuple(PRIVATE), local_nets=None):
     return {sem.PRIVATE_IS_LOCAL: is_local, sem.PRIVATE_SPACE: list(private),
             sem.LOCAL_NETS: list(local_nets or [])}
 
