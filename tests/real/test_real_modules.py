@@ -12,7 +12,8 @@ import os
 
 import pytest
 
-import backends  # noqa: F401  pylint: disable=unused-import  (sets up sys.path for the helpers below)
+# Imported for its side effect: it puts the helpers below on sys.path.
+import backends  # noqa: F401  pylint: disable=unused-import
 from playbook import run_playbook
 from real_mgmt import RealManagement, free_port
 
