@@ -37,6 +37,7 @@ extends_documentation_fragment:
   - netsec.zeek.connection
   - netsec.zeek.websocket
   - netsec.zeek.attributes
+  - netsec.zeek.attributes.actiongroup_controller_and_websocket
 attributes:
   check_mode:
     support: full
