@@ -53,7 +53,8 @@ system-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-test: collection system-deps test-unit test-interop test-integration test-roles sanity lint build docs
+test: collection system-deps test-unit test-interop test-integration test-roles sanity lint build docs \
+      test-ecosystem test-matrix
 	@echo "make test: all suites passed"
 
 test-unit: collection
@@ -92,11 +93,13 @@ docs: collection
 docs-update: collection
 	$(BIN)/python tools/build_docs.py
 
-demo: collection
-	$(BIN)/python tools/demo.py
+demo: demo-venv
+	$(DEMO_VENV)/bin/python tools/demo.py
 
 bench: collection
 	$(BIN)/python -m tests.bench
 
 clean:
 	rm -rf $(VENV) $(BUILD)
+
+include make/ecosystem.mk
