@@ -19,7 +19,12 @@ MATRIX_DIR := $(BUILD)/matrix
 TOOLS := $(BUILD)/tools
 DEMO_VENV := $(BUILD)/demo-venv
 CHANGELOG_TREE := $(BUILD)/changelog/ansible_collections/netsec/zeek
+# Outside the work tree (see the sanity jobs), one directory per work tree.
+MATRIX_SANITY_BASE := $(if $(filter $(CURDIR)%,$(TMPDIR)),/tmp,$(or $(TMPDIR),/tmp))
+MATRIX_SANITY_ROOT ?= $(MATRIX_SANITY_BASE)/netsec-zeek-matrix-$(shell echo $(CURDIR) | md5sum | cut -c1-8)
 # The ansible-core releases of the matrix and the Python each runs on.
+# Extra ansible-test sanity arguments, e.g. MATRIX_SANITY_ARGS="--test pep8 --test pylint".
+MATRIX_SANITY_ARGS ?=
 MATRIX_CORES := 2.16 2.21
 MATRIX_PY_2.16 := 3.10
 MATRIX_PY_2.21 := 3.13
@@ -68,20 +73,24 @@ test-matrix-$(1)-ecosystem: collection $$(MATRIX_VENV_$(1))/.installed
 	  $$(MATRIX_VENV_$(1))/bin/pytest -q -p no:cacheprovider --basetemp=$(MATRIX_DIR)/runs/$(1)-ecosystem \
 	  $(MATRIX_ECOSYSTEM_TESTS))
 
-# ansible-test wants the tree under ansible_collections/netsec/zeek; each core gets its own copy.
+# ansible-test wants the tree under ansible_collections/netsec/zeek, outside this git work
+# tree (inside it, ansible-test asks git for the files, finds none under .build and skips
+# every target); each core gets its own copy.
 test-matrix-$(1)-sanity: collection $$(MATRIX_VENV_$(1))/.installed
-	@mkdir -p $(MATRIX_DIR)/runs
-	rm -rf $(MATRIX_DIR)/runs/$(1)-sanity && mkdir -p $(MATRIX_DIR)/runs/$(1)-sanity/tmp \
-	  $(MATRIX_DIR)/runs/$(1)-sanity/ansible_collections/netsec/zeek
+	@mkdir -p $(MATRIX_DIR)
+	rm -rf $(MATRIX_SANITY_ROOT)/$(1) && mkdir -p $(MATRIX_SANITY_ROOT)/$(1)/tmp \
+	  $(MATRIX_SANITY_ROOT)/$(1)/ansible_collections/netsec/zeek
 	git ls-files -co --exclude-standard -z | xargs -0 -I{} cp --parents {} \
-	  $(MATRIX_DIR)/runs/$(1)-sanity/ansible_collections/netsec/zeek/ 2>/dev/null || true
+	  $(MATRIX_SANITY_ROOT)/$(1)/ansible_collections/netsec/zeek/ 2>/dev/null || true
 	mkdir -p $(HOME)/.ansible/test/cache
 	pipver=$$$$($$(MATRIX_VENV_$(1))/bin/python tools/ansible_test_pip_version.py); \
 	  cp tools/ansible-test-get-pip.py $(HOME)/.ansible/test/cache/get_pip_$$$${pipver//./_}.py
-	@cd $(MATRIX_DIR)/runs/$(1)-sanity/ansible_collections/netsec/zeek && \
-	  $$(call timed,matrix ansible-core $(1) Python $(2) sanity,TMPDIR=$(MATRIX_DIR)/runs/$(1)-sanity/tmp \
+	@cd $(MATRIX_SANITY_ROOT)/$(1)/ansible_collections/netsec/zeek && \
+	  $$(call timed,matrix ansible-core $(1) Python $(2) sanity,TMPDIR=$(MATRIX_SANITY_ROOT)/$(1)/tmp \
 	  PATH=$$(MATRIX_VENV_$(1))/bin:$$$$PATH $$(MATRIX_VENV_$(1))/bin/ansible-test sanity --local \
-	  --python $(2) --color no)
+	  --python $(2) --color no $(MATRIX_SANITY_ARGS) 2>&1 | tee $(MATRIX_DIR)/$(1)-sanity.log && \
+	  ! grep -q "All targets skipped" $(MATRIX_DIR)/$(1)-sanity.log)
+	rm -rf $(MATRIX_SANITY_ROOT)/$(1)
 
 MATRIX_JOBS += test-matrix-$(1)-unit test-matrix-$(1)-integration test-matrix-$(1)-ecosystem test-matrix-$(1)-sanity
 .PHONY: test-matrix-$(1)-unit test-matrix-$(1)-integration test-matrix-$(1)-ecosystem test-matrix-$(1)-sanity

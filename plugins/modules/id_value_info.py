@@ -62,7 +62,7 @@ EXAMPLES = r"""
 
 - name: Check that every node uses JSON logs
   ansible.builtin.assert:
-    that: (uid_bits.values | dict2items | map(attribute='value') | unique) == [96]
+    that: (uid_bits.node_values | dict2items | map(attribute='value') | unique) == [96]
 
 - name: Read an option on two workers, tolerating nodes that are down
   netsec.zeek.id_value_info:
@@ -73,7 +73,7 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-values:
+node_values:
   description: Node name to the identifier's value in that node, parsed from the node's JSON.
   returned: success
   type: dict
@@ -125,7 +125,7 @@ def main():
             answer = controller.get_id_value(identifier, module.params["nodes"])
     except CLIENT_ERRORS as err:
         fail(module, err)
-    result = dict(changed=False, values=answer["values"], errors=answer["errors"])
+    result = dict(changed=False, node_values=answer["values"], errors=answer["errors"])
     if answer["errors"] and module.params["fail_on_errors"]:
         module.fail_json(msg="Reading %s failed: %s" % (identifier, describe(answer["errors"])), **result)
     module.exit_json(**result)

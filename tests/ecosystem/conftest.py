@@ -23,7 +23,6 @@ def cluster_play(tmp_path, cluster_emulator):
     return functools.partial(run_playbook, tmp_path, module_defaults=defaults)
 
 
-
 @pytest.fixture(scope="session")
 def built_tarball(tmp_path_factory):
     """The collection tarball ansible-galaxy builds from this tree."""

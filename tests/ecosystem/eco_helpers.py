@@ -1,6 +1,5 @@
 """Helpers for the ecosystem tests: an emulator with a deployed three-instance cluster,
 real ansible-inventory and ansible-playbook runs against it."""
-import functools
 import json
 import os
 import subprocess
@@ -13,6 +12,9 @@ sys.path.insert(0, TESTS)
 
 from emulator_process import EmulatorProcess  # noqa: E402
 from playbook import BIN, COLLECTIONS, REPO_ROOT, run_playbook  # noqa: E402
+
+__all__ = ["AGENTS", "CLUSTER", "REPO_ROOT", "ansible_env", "inventory_list", "plain", "run_playbook", "run_tool",
+           "start_cluster"]
 
 # sensor1 runs the manager and a worker (and the emulator's controller), sensor2 a proxy and a
 # worker, the logger box only the logger: "every sensor that runs a worker" is two of three.
@@ -38,8 +40,6 @@ def start_cluster(tmp_path):
         emulator.cleanup()
         raise
     return emulator
-
-
 
 
 def ansible_env(**extra):
@@ -78,4 +78,3 @@ def inventory_list(source, env=None, *args):
     proc = run_tool("ansible-inventory", "-i", source, "--list", *args, env=env)
     assert proc.returncode == 0, proc.stderr
     return plain(json.loads(proc.stdout))
-

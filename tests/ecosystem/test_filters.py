@@ -112,8 +112,8 @@ def test_prometheus_targets_group_per_instance_and_role(cluster_play):
     for node in nodes:
         if node.get("metrics_port") is not None:
             role = (node["cluster_role"] or node["mgmt_role"]).lower()
-            expected.setdefault((node["instance"], role), []).append("%s:%d" % (hosts[node["instance"]],
-                                                                                 node["metrics_port"]))
+            target = "%s:%d" % (hosts[node["instance"]], node["metrics_port"])
+            expected.setdefault((node["instance"], role), []).append(target)
     assert len(expected) >= 4, nodes  # the emulator gives every cluster node a metrics port
     assert [(g["labels"]["zeek_instance"], g["labels"]["zeek_role"]) for g in written] == sorted(expected)
     for group in written:

@@ -74,7 +74,7 @@ def test_publish_reply_round_trip_and_typed_args(listener):
     typed = run.task("set by event")["result"]
     assert typed["changed"] is True and typed["event"]["args"][1] == {
         "@data-type": "set", "data": [{"@data-type": "subnet", "data": "198.51.100.0/24"}]}
-    assert set(map(tuple, run.task("read")["result"]["values"].values())) == {("198.51.100.0/24",)}
+    assert set(map(tuple, run.task("read")["result"]["node_values"].values())) == {("198.51.100.0/24",)}
     assert "option-set node=worker-01 id=Site::neighbor_nets location=by-event" in \
         [line.split(" ", 1)[1] for line in cluster_lines(emu, "option-set")]
 

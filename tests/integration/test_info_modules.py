@@ -87,9 +87,9 @@ def test_id_value_info_values_and_errors(play):
                                                            "fail_on_errors": False}},
     ])
     assert run.returncode == 0, run
-    assert run.task("all")["result"]["values"] == {n: 96 for n in ("logger", "manager", "proxy-01", "worker-01",
-                                                                   "worker-02")}
-    assert run.task("two")["result"]["values"] == {"logger": False, "worker-01": False}
+    assert run.task("all")["result"]["node_values"] == {n: 96 for n in ("logger", "manager", "proxy-01",
+                                                                        "worker-01", "worker-02")}
+    assert run.task("two")["result"]["node_values"] == {"logger": False, "worker-01": False}
     unknown = run.task("unknown id")
     assert unknown["status"] == "failed"
     assert unknown["result"]["msg"].startswith("Reading No::such_thing failed: ")
@@ -97,7 +97,7 @@ def test_id_value_info_values_and_errors(play):
     node = run.task("unknown node")
     assert node["status"] == "failed" and "worker-09: unknown cluster node" in node["result"]["msg"]
     tolerant = run.task("tolerant")["result"]
-    assert tolerant["values"] == {"worker-01": 96}
+    assert tolerant["node_values"] == {"worker-01": 96}
     assert tolerant["errors"] == [{"source": "worker-09", "error": "unknown cluster node"}]
 
 

@@ -128,7 +128,7 @@ def test_every_value_type_is_set_read_back_and_idempotent(cluster):
         entry = result["options"][0]
         source = "hint" if hint else "reported" if name.startswith("Netsec::") else "known"
         assert entry["nodes_changed"] == NODES and entry["type_source"] == source
-        values = run.task("read %s" % name)["result"]["values"]
+        values = run.task("read %s" % name)["result"]["node_values"]
         assert sorted(values) == NODES
         for node in NODES:
             assert unordered(values[node]) == unordered(shown), (name, node, values[node])
@@ -138,8 +138,8 @@ def test_every_value_type_is_set_read_back_and_idempotent(cluster):
     assert several["changed"] is True
     assert several["published"] == ["HTTP::proxy_headers", "Conn::port_inactivity_timeouts"]
     assert [o["type"] for o in several["options"]] == ["set[string]", "table[port] of interval"]
-    assert sorted(run.task("read HTTP::proxy_headers")["result"]["values"]["worker-01"]) == ["FORWARDED", "VIA"]
-    assert run.task("read Conn::port_inactivity_timeouts")["result"]["values"]["logger"] == {
+    assert sorted(run.task("read HTTP::proxy_headers")["result"]["node_values"]["worker-01"]) == ["FORWARDED", "VIA"]
+    assert run.task("read Conn::port_inactivity_timeouts")["result"]["node_values"]["logger"] == {
         '{"port":22,"proto":"tcp"}': "2.0 hrs", '{"port":3389,"proto":"tcp"}': "2.0 hrs"}
     events = cluster.cluster_events()
     assert len(events) - before == len(ROUND_TRIPS) + 2
@@ -166,14 +166,14 @@ def test_check_mode_predicts_and_publishes_nothing_diff_only_on_request(cluster)
     assert result["changed"] is True and result["published"] == []
     assert result["diff"] == {"before": {"Weird::sampling_rate": dict((n, 1000) for n in NODES)},
                               "after": {"Weird::sampling_rate": dict((n, 500) for n in NODES)}}
-    assert checked.task("read Weird::sampling_rate")["result"]["values"] == dict((n, 1000) for n in NODES)
+    assert checked.task("read Weird::sampling_rate")["result"]["node_values"] == dict((n, 1000) for n in NODES)
     assert len(cluster.cluster_events()) == before
 
     real = cluster.run([option("Weird::sampling_rate", 500), read("Weird::sampling_rate")])
     assert real.returncode == 0, real
     result = real.task("set Weird::sampling_rate")["result"]
     assert result["changed"] is True and "diff" not in result
-    assert real.task("read Weird::sampling_rate")["result"]["values"] == dict((n, 500) for n in NODES)
+    assert real.task("read Weird::sampling_rate")["result"]["node_values"] == dict((n, 500) for n in NODES)
     assert len(cluster.cluster_events()) == before + 1
 
     unchanged = cluster.run([option("Weird::sampling_rate", 500)], check=True, diff=True)
@@ -228,8 +228,8 @@ def test_zeek_refuses_wrong_broker_types_and_non_options(cluster):
     assert const["status"] == "failed" and "kept the old value" in const["result"]["msg"]
     assert "ID 'Cluster::retry_interval' is not an option" in const["result"]["msg"]
     # The values are unchanged and the nodes logged Zeek's own words.
-    assert set(run.task("read Weird::sampling_rate")["result"]["values"].values()) != {7}
-    assert set(run.task("read Cluster::retry_interval")["result"]["values"].values()) == {"1.0 sec"}
+    assert set(run.task("read Weird::sampling_rate")["result"]["node_values"].values()) != {7}
+    assert set(run.task("read Cluster::retry_interval")["result"]["node_values"].values()) == {"1.0 sec"}
     errors = cluster.option_lines()
     for node in NODES:
         assert "option-error node=%s Incompatible type for set of ID 'Weird::sampling_rate': got broker data " \
@@ -247,7 +247,7 @@ def test_listener_down_is_a_clear_error(cluster):
     assert result["msg"].startswith("Zeek WebSocket listener 127.0.0.1:%d: cannot reach 127.0.0.1:%d" % (port, port))
     assert "websocket_host/websocket_port" in result["msg"] and result["error_kind"] == "unreachable"
     assert result["published"] == []
-    assert 77 not in run.task("read Weird::sampling_threshold")["result"]["values"].values()
+    assert 77 not in run.task("read Weird::sampling_threshold")["result"]["node_values"].values()
 
 
 def test_listener_follows_the_managers_scripts_across_redeploys(tmp_path):

@@ -45,7 +45,7 @@ def test_modules_work_with_websockets_10_4(tmp_path, emulator, old_websockets_py
     assert run.task("instances")["result"]["instances"][0]["name"] == AGENT
     assert run.task("deploy")["result"]["changed"] is True
     assert run.task("again")["result"]["changed"] is False
-    assert run.task("value")["result"]["values"] == {"manager": 96, "worker-01": 96}
+    assert run.task("value")["result"]["node_values"] == {"manager": 96, "worker-01": 96}
     assert sys.executable != old_websockets_python
 
 
