@@ -114,6 +114,7 @@ EXAMPLES = r"""
 plugin: netsec.zeek.controller
 controller_host: zeek-ctl.example.org
 
+---
 # zeek.yml: name hosts after the machine (agent-sensor1 -> sensor1), log in as zeek,
 # a group per interface a worker sniffs, and the cache
 plugin: netsec.zeek.controller
