@@ -13,6 +13,11 @@ def write_source(tmp_path, port, text="", name="zeek.yml"):
     return source
 
 
+def said(proc):
+    """stderr with ansible-core's line wrapping (2.16 wraps warnings) undone."""
+    return " ".join(proc.stderr.split())
+
+
 def members(listing, group):
     return sorted(listing.get(group, {}).get("hosts", []))
 
@@ -111,10 +116,13 @@ def test_cache_serves_the_inventory_while_the_controller_is_down(tmp_path):
         assert cached["_meta"]["hostvars"] == fresh["_meta"]["hostvars"]
         assert members(cached, "zeek_worker") == ["agent-sensor1", "agent-sensor2"]
 
-        flushed = run_tool("ansible-inventory", "-i", source, "--list", "--flush-cache",
+        # ansible-inventory has --flush-cache only from ansible-core 2.17 on; ansible-playbook has it.
+        play = tmp_path / "noop.yml"
+        play.write_text("- hosts: all\n  gather_facts: false\n  tasks: []\n")
+        flushed = run_tool("ansible-playbook", "-i", source, "--flush-cache", play,
                            env=ansible_env(ANSIBLE_INVENTORY_UNPARSED_FAILED="1"))
         assert flushed.returncode != 0
-        assert "Zeek controller 127.0.0.1:%d" % emulator.port in flushed.stderr, flushed.stderr
+        assert "Zeek controller 127.0.0.1:%d" % emulator.port in said(flushed), flushed.stderr
     finally:
         emulator.cleanup()
 
@@ -133,12 +141,12 @@ def test_bad_port_and_unreachable_controller_are_named(tmp_path, cluster_emulato
     bad.write_text("plugin: netsec.zeek.controller\ncontroller_port: '21x9'\n")
     proc = run_tool("ansible-inventory", "-i", bad, "--list", env=env)
     assert proc.returncode != 0
-    assert "controller_port must be a TCP port 1-65535" in proc.stderr, proc.stderr
+    assert "controller_port must be a TCP port 1-65535" in said(proc), proc.stderr
 
     down = write_source(tmp_path, 1, "retries: 1\ntimeout: 2\n", name="down.zeek.yml")
     proc = run_tool("ansible-inventory", "-i", down, "--list", env=env)
     assert proc.returncode != 0
-    assert "Zeek controller 127.0.0.1:1" in proc.stderr and "ZEEK_CONTROLLER_HOST" in proc.stderr, proc.stderr
+    assert "Zeek controller 127.0.0.1:1" in said(proc) and "ZEEK_CONTROLLER_HOST" in said(proc), proc.stderr
 
 
 def test_other_yaml_files_are_not_claimed(tmp_path, cluster_emulator):
@@ -146,7 +154,7 @@ def test_other_yaml_files_are_not_claimed(tmp_path, cluster_emulator):
     proc = run_tool("ansible-inventory", "-i", other, "--list", "-vvv",
                     env=ansible_env(ANSIBLE_INVENTORY_ENABLED="netsec.zeek.controller"))
     assert "agent-sensor1" not in proc.stdout
-    assert "Unable to parse %s" % other in proc.stderr, proc.stderr
+    assert "Unable to parse" in said(proc) and "hosts.yml as an inventory source" in said(proc), proc.stderr
 
 
 def test_connection_options_match_the_modules():
