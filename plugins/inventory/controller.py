@@ -110,11 +110,11 @@ options:
 """
 
 EXAMPLES = r"""
-# zeek.yml: every instance of the controller on zeek-ctl.example.org
-plugin: netsec.zeek.controller
-controller_host: zeek-ctl.example.org
+# The smallest zeek.yml: every instance of the controller on zeek-ctl.example.org
+# (one YAML document per EXAMPLES, so this one is a comment):
+#   plugin: netsec.zeek.controller
+#   controller_host: zeek-ctl.example.org
 
----
 # zeek.yml: name hosts after the machine (agent-sensor1 -> sensor1), log in as zeek,
 # a group per interface a worker sniffs, and the cache
 plugin: netsec.zeek.controller
