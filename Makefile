@@ -55,7 +55,8 @@ system-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-test: collection system-deps test-unit test-interop test-integration test-examples test-roles test-real test-zeek9 sanity lint build docs
+test: collection system-deps test-unit test-interop test-integration test-examples test-roles test-real test-zeek9 \
+      test-ecosystem test-matrix sanity lint build docs
 	@echo "make test: all suites passed"
 
 test-unit: collection
@@ -107,8 +108,8 @@ docs: collection
 docs-update: collection
 	$(BIN)/python tools/build_docs.py
 
-demo: collection
-	$(BIN)/python tools/demo.py
+demo: demo-venv
+	$(DEMO_VENV)/bin/python tools/demo.py
 
 bench: collection
 	$(BIN)/python -m tests.bench
@@ -118,3 +119,4 @@ clean:
 
 include make/examples.mk
 include make/zeek9.mk
+include make/ecosystem.mk

@@ -41,6 +41,7 @@ extends_documentation_fragment:
   - netsec.zeek.connection
   - netsec.zeek.wait
   - netsec.zeek.attributes
+  - netsec.zeek.attributes.actiongroup_controller
 attributes:
   check_mode:
     support: full

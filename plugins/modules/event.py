@@ -26,6 +26,7 @@ author:
 extends_documentation_fragment:
   - netsec.zeek.websocket
   - netsec.zeek.attributes
+  - netsec.zeek.attributes.actiongroup_websocket
 attributes:
   check_mode:
     support: full

@@ -19,11 +19,9 @@ author:
 extends_documentation_fragment:
   - netsec.zeek.connection
   - netsec.zeek.attributes
+  - netsec.zeek.attributes.actiongroup_controller
+  - netsec.zeek.attributes.info_module
 attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
   idempotent:
     support: full
 options: {}

@@ -38,6 +38,7 @@ extends_documentation_fragment:
   - netsec.zeek.websocket
   - netsec.zeek.wait
   - netsec.zeek.attributes
+  - netsec.zeek.attributes.actiongroup_controller_and_websocket
 attributes:
   check_mode:
     support: full

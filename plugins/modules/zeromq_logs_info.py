@@ -63,12 +63,11 @@ options:
     default: 1000
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - netsec.zeek.attributes.info_module
 attributes:
   check_mode:
     support: full
     details: The module only receives; it runs the same way in check mode.
-  diff_mode:
-    support: none
   platform:
     platforms: posix
 notes:
