@@ -92,7 +92,10 @@ sanity: collection
 	mkdir -p $(HOME)/.ansible/test/cache
 	pipver=$$($(BIN)/python tools/ansible_test_pip_version.py); \
 	  cp tools/ansible-test-get-pip.py $(HOME)/.ansible/test/cache/get_pip_$${pipver//./_}.py
-	cd $(SANITY_TREE) && $(BIN)/ansible-test sanity --local --python 3.11 --color no
+	cd $(SANITY_TREE) && $(BIN)/ansible-test sanity --local --python 3.11 --color no 2>&1 | tee $(BUILD)/sanity.log
+	@# A copy inside an ignored directory (TMPDIR under .build) makes ansible-test skip every target and pass.
+	@if grep -q "All targets skipped" $(BUILD)/sanity.log; then \
+	  echo "sanity checked nothing: $(SANITY_TREE) is inside a git-ignored directory; set TMPDIR elsewhere"; exit 1; fi
 
 lint: collection
 	$(BIN)/ansible-lint --profile production --offline
