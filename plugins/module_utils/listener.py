@@ -19,9 +19,17 @@ task's message names the listener and its options, not the controller's.
 
 from __future__ import annotations
 
+import json
 import time
+import uuid
 
-from ansible_collections.netsec.zeek.plugins.module_utils.broker_json import as_event, make_event, to_json
+from ansible_collections.netsec.zeek.plugins.module_utils.broker_json import (
+    Vector,
+    as_event,
+    make_event,
+    to_json,
+    to_plain,
+)
 from ansible_collections.netsec.zeek.plugins.module_utils.transport import Session, TransportError
 from ansible_collections.netsec.zeek.plugins.module_utils.waiter import wait
 
@@ -30,6 +38,11 @@ from ansible_collections.netsec.zeek.plugins.module_utils.waiter import wait
 SET_OPTION_EVENT = "Config::cluster_set_option"
 # Cluster::manager_topic in base/frameworks/cluster/main.zeek.
 MANAGER_TOPIC = "zeek/cluster/manager"
+# roles/systemd_cluster/files/option_values.zeek: the manager answers
+# ``NetsecOptions::query(reqid, ids, reply_topic)`` with
+# ``NetsecOptions::values(reqid, values, types, missing)`` on ``reply_topic``.
+QUERY_EVENT = "NetsecOptions::query"
+VALUES_EVENT = "NetsecOptions::values"
 # How long a reply wait blocks on the socket before it looks at the error frames again.
 REPLY_SLICE = 0.5
 
@@ -49,6 +62,21 @@ class Reply(object):
         self.name = name
         self.topic = topic
         self.args = args
+
+
+class OptionValues(object):
+    """One NetsecOptions::values answer: ``values`` {node: {id: parsed JSON}}, ``types`` {id: type},
+    ``missing`` the sorted nodes that were up but did not answer."""
+
+    def __init__(self, values, types, missing):
+        self.values = values
+        self.types = types
+        self.missing = missing
+
+
+def reply_topic():
+    """A topic of its own for one task's NetsecOptions::values answers."""
+    return "netsec/options/%s" % uuid.uuid4().hex
 
 
 class Listener(object):
@@ -139,3 +167,26 @@ class Listener(object):
 
         _done, reply, _elapsed = wait(poll, timeout, 0)
         return reply
+
+    def query_options(self, ids, topic, timeout):
+        """Every node's current values of the options ``ids``, or None without an answer in ``timeout``.
+
+        Publishes NetsecOptions::query to the manager; the session must be
+        subscribed to ``topic``. The values are the JSON text of Zeek's
+        ``to_json``, as get_id_value gives them, parsed here.
+        """
+        reqid = "netsec-%s" % uuid.uuid4().hex
+        self.publish(MANAGER_TOPIC, QUERY_EVENT, [reqid, Vector(list(ids)), topic])
+        reply = self.await_reply(VALUES_EVENT, timeout, first_arg=reqid, match_first_arg=True)
+        if reply is None:
+            return None
+        try:
+            _reqid, values, types, missing = [to_plain(arg) for arg in reply.args]
+            parsed = dict((str(node), dict((str(name), json.loads(text)) for name, text in options.items()))
+                          for node, options in values.items())
+            types = dict((str(name), str(text)) for name, text in types.items())
+            return OptionValues(parsed, types, sorted(str(node) for node in missing))
+        except (ValueError, TypeError, AttributeError, RecursionError) as err:
+            raise ListenerError("protocol", "%s is not the answer option_values.zeek sends (reqid, "
+                                "table[string] of table[string] of string, table[string] of string, "
+                                "set[string]): %s" % (VALUES_EVENT, err))

@@ -89,6 +89,23 @@ options:
         next to the old and new value.
     type: str
     default: netsec.zeek.option
+  read_values_from:
+    description:
+      - Where the current values come from. C(controller) asks the Management Framework's controller
+        (C(get_id_value)).
+      - C(listener) asks the cluster's WebSocket listener with C(NetsecOptions::query), answered by
+        C(option_values.zeek) of the role C(netsec.zeek.systemd_cluster), which must be loaded on every node:
+        for clusters without a controller, such as Zeek 9 clusters run by C(zeek-systemd-generator). Then the
+        task connects to no controller; check mode, diff and waiting work the same.
+    type: str
+    choices: [controller, listener]
+    default: controller
+  read_timeout:
+    description:
+      - With I(read_values_from=listener), seconds to wait for each C(NetsecOptions::values) answer. The manager
+        answers after every node did, or after its C(NetsecOptions::reply_timeout) (5 seconds).
+    type: float
+    default: 10.0
   wait:
     description:
       - Wait until every node reports the new value. When false the task publishes and returns, and a
@@ -260,6 +277,8 @@ def main():
                 type=dict(type="str"),
             )),
             location=dict(type="str", default="netsec.zeek.option"),
+            read_values_from=dict(type="str", default="controller", choices=["controller", "listener"]),
+            read_timeout=dict(type="float", default=10.0),
         ))),
         mutually_exclusive=[("name", "options"), ("value", "options"), ("type", "options")],
         required_one_of=[("name", "options")],

@@ -93,7 +93,8 @@ ROUND_TRIPS = [
     ("Netsec::ssh_port", "2222/tcp", None, {"port": 2222, "proto": "tcp"}),
     ("Netsec::collector", "2001:DB8::1", "addr", "2001:db8::1"),
     ("Netsec::lab_net", "172.16.1.0/12", "subnet", "172.16.0.0/12"),
-    ("Site::local_nets", ["192.168.0.0/16", "10.0.0.0/8"], None, ["192.168.0.0/16", "10.0.0.0/8"]),
+    # None: Zeek's change handler adds Site::private_address_space (checked below).
+    ("Site::local_nets", ["193.0.0.0/21", "10.0.0.0/8"], None, None),
     ("Netsec::watch_ports", ["22/tcp", "53/udp"], "vector of port",
      [{"port": 22, "proto": "tcp"}, {"port": 53, "proto": "udp"}]),
     ("Site::local_admins", {"10.0.0.0/8": ["bob", "alice"]}, None, {"10.0.0.0/8": ["bob", "alice"]}),
@@ -113,7 +114,7 @@ def round_trip_tasks():
     for name, value, hint, _shown in ROUND_TRIPS:
         tasks.append(option(name, value, **({"type": hint} if hint else {})))
         tasks.append(read(name))
-    tasks += [LIST_FORM, read("HTTP::proxy_headers"), read("Conn::port_inactivity_timeouts")]
+    tasks += [read("Site::private_address_space"), LIST_FORM, read("HTTP::proxy_headers"), read("Conn::port_inactivity_timeouts")]
     return tasks
 
 
@@ -130,6 +131,14 @@ def test_every_value_type_is_set_read_back_and_idempotent(cluster):
         assert entry["nodes_changed"] == NODES and entry["type_source"] == source
         values = run.task("read %s" % name)["result"]["node_values"]
         assert sorted(values) == NODES
+        if shown is None:
+            private = set(run.task("read Site::private_address_space")["result"]["node_values"]["manager"])
+            assert len(private) == 42 and "10.0.0.0/8" in private
+            for node in NODES:
+                assert set(values[node]) == private | {"193.0.0.0/21"}, (node, values[node])
+                assert sorted(entry["expected"][node]) == sorted(values[node])
+                assert sorted(entry["before"][node]) == sorted(private)  # a fresh node: the private ranges
+            continue
         for node in NODES:
             assert unordered(values[node]) == unordered(shown), (name, node, values[node])
             if isinstance(shown, dict) and name == "Site::local_admins":
