@@ -36,8 +36,11 @@ from ansible_collections.netsec.zeek.plugins.module_utils.waiter import wait
 # base/frameworks/config/main.zeek: ``event Config::cluster_set_option(ID: string, val: any,
 # location: string)``, handled on the manager, which then sets the option on every node.
 SET_OPTION_EVENT = "Config::cluster_set_option"
-# Cluster::manager_topic in base/frameworks/cluster/main.zeek.
+# Cluster::manager_topic in base/frameworks/cluster/main.zeek; the ZeroMQ backend redefines it
+# (policy/frameworks/cluster/backend/zeromq/options.zeek, Zeek >= 8.1), as Zeek 9 clusters run
+# by zeek-systemd-generator and a standalone listener with that backend use it.
 MANAGER_TOPIC = "zeek/cluster/manager"
+ZEROMQ_MANAGER_TOPIC = "zeek.cluster.manager"
 # roles/systemd_cluster/files/option_values.zeek: the manager answers
 # ``NetsecOptions::query(reqid, ids, reply_topic)`` with
 # ``NetsecOptions::values(reqid, values, types, missing)`` on ``reply_topic``.
@@ -107,13 +110,13 @@ class Listener(object):
         except TransportError as err:
             raise ListenerError.wrap(err)
 
-    def set_option(self, name, typed, location):
+    def set_option(self, name, typed, location, manager_topic=MANAGER_TOPIC):
         """Ask the manager to set option ``name`` to ``typed`` on every node.
 
         Nothing answers: Zeek logs a refusal in reporter.log, so the caller
         reads the value back (through the controller) to know it was applied.
         """
-        self.publish(MANAGER_TOPIC, SET_OPTION_EVENT, [name, typed, location])
+        self.publish(manager_topic, SET_OPTION_EVENT, [name, typed, location])
 
     def errors(self):
         """Every error frame so far, as ``code: context`` text."""
@@ -168,7 +171,7 @@ class Listener(object):
         _done, reply, _elapsed = wait(poll, timeout, 0)
         return reply
 
-    def query_options(self, ids, topic, timeout):
+    def query_options(self, ids, topic, timeout, manager_topic=MANAGER_TOPIC):
         """Every node's current values of the options ``ids``, or None without an answer in ``timeout``.
 
         Publishes NetsecOptions::query to the manager; the session must be
@@ -176,7 +179,7 @@ class Listener(object):
         ``to_json``, as get_id_value gives them, parsed here.
         """
         reqid = "netsec-%s" % uuid.uuid4().hex
-        self.publish(MANAGER_TOPIC, QUERY_EVENT, [reqid, Vector(list(ids)), topic])
+        self.publish(manager_topic, QUERY_EVENT, [reqid, Vector(list(ids)), topic])
         reply = self.await_reply(VALUES_EVENT, timeout, first_arg=reqid, match_first_arg=True)
         if reply is None:
             return None

@@ -29,7 +29,13 @@ from ansible_collections.netsec.zeek.plugins.module_utils.connection import (
     listener_for,
     prepare,
 )
-from ansible_collections.netsec.zeek.plugins.module_utils.listener import QUERY_EVENT, SET_OPTION_EVENT, reply_topic
+from ansible_collections.netsec.zeek.plugins.module_utils.listener import (
+    MANAGER_TOPIC,
+    QUERY_EVENT,
+    SET_OPTION_EVENT,
+    ZEROMQ_MANAGER_TOPIC,
+    reply_topic,
+)
 from ansible_collections.netsec.zeek.plugins.module_utils.runtime_options import (
     KNOWN_OPTIONS,
     OptionError,
@@ -62,6 +68,13 @@ def run_module(module):
     except CLIENT_ERRORS as err:
         fail(module, err, **result)
     module.exit_json(**result)
+
+
+def manager_topic(params):
+    """Cluster::manager_topic: as given, else the ZeroMQ backend's where no controller runs (Zeek 9)."""
+    if params["manager_topic"]:
+        return params["manager_topic"]
+    return ZEROMQ_MANAGER_TOPIC if params["read_values_from"] == "listener" else MANAGER_TOPIC
 
 
 def run(module, result):
@@ -111,7 +124,7 @@ def reconcile(module, result, wanted, reader, publisher):
     result["changed"] = False
     with publisher as listener:
         for each in changing:
-            listener.set_option(each.name, each.typed, params["location"])
+            listener.set_option(each.name, each.typed, params["location"], manager_topic(params))
             result["published"].append(each.name)
             result["changed"] = True
         if params["wait"]:
@@ -195,10 +208,12 @@ class ListenerReader(object):
         self.params = params
 
     def _answer(self, names):
-        answer = self.listener.query_options(names, self.topic, self.timeout)
+        answer = self.listener.query_options(names, self.topic, self.timeout, manager_topic(self.params))
         if answer is None:
-            raise TaskError("The WebSocket listener %s did not answer %s within %s: %s." % (
-                LISTENER.where(self.params), QUERY_EVENT, seconds(self.timeout), OPTION_VALUES_HELP),
+            raise TaskError("The WebSocket listener %s did not answer %s (published to %s) within %s: %s, and "
+                            "manager_topic must be the cluster's Cluster::manager_topic." % (
+                                LISTENER.where(self.params), QUERY_EVENT, manager_topic(self.params),
+                                seconds(self.timeout), OPTION_VALUES_HELP),
                 "no_values", errors=self.listener.errors())
         return answer
 
@@ -232,7 +247,7 @@ class ListenerReader(object):
         return contexts
 
     def poll(self, names):
-        answer = self.listener.query_options(names, self.topic, self.timeout)
+        answer = self.listener.query_options(names, self.topic, self.timeout, manager_topic(self.params))
         if answer is None or answer.missing:
             return {}
         return dict((name, dict((node, values[name]) for node, values in answer.values.items()))

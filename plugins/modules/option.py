@@ -15,7 +15,7 @@ description:
     C(Config::set_value) does on a manager, without a redeploy or restart.
   - Reads the current value from every node through the controller (C(get_id_value), as
     M(netsec.zeek.id_value_info) does) and compares it with the desired value. Only when a node differs,
-    publishes C(Config::cluster_set_option(ID, val, location)) to the topic C(zeek/cluster/manager)
+    publishes C(Config::cluster_set_option(ID, val, location)) to the manager's topic (I(manager_topic))
     over a WebSocket listener inside the cluster, usually on the manager. The manager applies the
     value, remembers it for nodes that join later, and sends it to every other node.
   - "Then waits until every node reports the new value. Zeek does not answer an option change, so a
@@ -100,6 +100,16 @@ options:
     type: str
     choices: [controller, listener]
     default: controller
+  manager_topic:
+    description:
+      - The topic the manager subscribes to (Zeek's C(Cluster::manager_topic)), where C(Config::cluster_set_option)
+        and C(NetsecOptions::query) are published.
+      - C(zeek/cluster/manager) with Broker, the Management Framework's backend; C(zeek.cluster.manager) with the
+        ZeroMQ backend (C(policy/frameworks/cluster/backend/zeromq)), which Zeek 9 clusters run by
+        C(zeek-systemd-generator) and a standalone WebSocket listener of Zeek >= 8.1 use. A wrong topic reaches no
+        node, and Zeek says nothing.
+      - Default C(zeek/cluster/manager), or C(zeek.cluster.manager) with I(read_values_from=listener).
+    type: str
   read_timeout:
     description:
       - With I(read_values_from=listener), seconds to wait for each C(NetsecOptions::values) answer. The manager
@@ -279,6 +289,7 @@ def main():
             location=dict(type="str", default="netsec.zeek.option"),
             read_values_from=dict(type="str", default="controller", choices=["controller", "listener"]),
             read_timeout=dict(type="float", default=10.0),
+            manager_topic=dict(type="str"),
         ))),
         mutually_exclusive=[("name", "options"), ("value", "options"), ("type", "options")],
         required_one_of=[("name", "options")],
