@@ -63,3 +63,19 @@ def test_private_space_moves_local_nets():
 
 def test_explanations_cover_every_transforming_option():
     assert set(sem.EXPLANATIONS) == {sem.LOCAL_NETS, sem.PRIVATE_SPACE}
+
+
+def test_a_reader_of_options_only_infers_private_address_space_is_local():
+    """NetsecOptions::query answers options, not constants: the constant is inferred from local_nets."""
+    assert sem.option_context_ids(sem.LOCAL_NETS) == (sem.LOCAL_NETS, sem.PRIVATE_SPACE)
+    assert sem.PRIVATE_IS_LOCAL not in sem.option_context_ids(sem.PRIVATE_SPACE)
+    assert sem.option_context_ids("Weird::sampling_threshold") == ()
+    options = {sem.PRIVATE_SPACE: PRIVATE, sem.LOCAL_NETS: PRIVATE + ["198.51.100.0/24"]}
+    assert sem.constants_inferred(options)[sem.PRIVATE_IS_LOCAL] is True
+    options[sem.LOCAL_NETS] = ["10.0.0.0/8"]  # a private range missing: the handler would have added it
+    assert sem.constants_inferred(options)[sem.PRIVATE_IS_LOCAL] is False
+    assert sem.predict(sem.LOCAL_NETS, frozenset(["198.51.100.0/24"]), sem.constants_inferred(options)) == \
+        frozenset(["198.51.100.0/24"])
+    # What was read wins over the inference; without both options there is nothing to infer from.
+    assert sem.constants_inferred(ctx(is_local=False, local_nets=PRIVATE))[sem.PRIVATE_IS_LOCAL] is False
+    assert sem.constants_inferred({sem.PRIVATE_SPACE: PRIVATE}) == {sem.PRIVATE_SPACE: PRIVATE}
