@@ -210,11 +210,11 @@ class ListenerReader(object):
     def _answer(self, names):
         answer = self.listener.query_options(names, self.topic, self.timeout, manager_topic(self.params))
         if answer is None:
-            raise TaskError("The WebSocket listener %s did not answer %s (published to %s) within %s: %s, and "
-                            "manager_topic must be the cluster's Cluster::manager_topic." % (
-                                LISTENER.where(self.params), QUERY_EVENT, manager_topic(self.params),
-                                seconds(self.timeout), OPTION_VALUES_HELP),
-                "no_values", errors=self.listener.errors())
+            message = "The WebSocket listener %s did not answer %s (published to %s) within %s: %s, and " \
+                "manager_topic must be the cluster's Cluster::manager_topic." % (
+                    LISTENER.where(self.params), QUERY_EVENT, manager_topic(self.params), seconds(self.timeout),
+                    OPTION_VALUES_HELP)
+            raise TaskError(message, "no_values", errors=self.listener.errors())
         return answer
 
     def read(self, names):

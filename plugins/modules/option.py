@@ -285,7 +285,9 @@ failure:
       elements: dict
       sample: [{"source": null, "error": "no instances connected"}]
     not_applied:
-      description: With C(kind=not_applied), per option the nodes that report another value (C(name), C(nodes), C(values) as reported, C(wanted), C(expected) per node).
+      description:
+        - With C(kind=not_applied), per option the nodes that report another value (C(name), C(nodes),
+          C(values) as reported, C(wanted), C(expected) per node).
       type: list
       elements: dict
 """

@@ -13,7 +13,8 @@ import os
 
 import pytest
 
-import backends  # noqa: F401  (sets up sys.path for the helpers below)
+# backends sets up sys.path for the helpers below.
+import backends  # noqa: F401  pylint: disable=unused-import
 from playbook import run_playbook
 from real_mgmt import RealManagement, free_port
 
