@@ -59,7 +59,7 @@ function local_values(ids: vector of string): table[string] of string
 	}
 
 ## The declared types of those ids that are options on this node.
-function option_types(ids: vector of string): table[string] of string
+function option_types(ids: vector of string): table[string] of string &is_used
 	{
 	local result: table[string] of string;
 	local known = global_ids();
@@ -138,6 +138,24 @@ event NetsecOptions::node_values(reqid: string, node: string, values: table[stri
 	if ( |request$waiting| == 0 )
 		event NetsecOptions::finish(reqid);
 	}
+
+## Config::cluster_set_option reaches the other nodes through Cluster::broadcast_topics, a
+## const that base/frameworks/cluster/main.zeek fills with the role topics before the ZeroMQ
+## backend renames them (policy/frameworks/cluster/backend/zeromq/options.zeek redefs
+## Cluster::manager_topic and the others to "zeek.cluster.*"): on Zeek 9.0.0-rc1 with ZeroMQ
+## only the manager applies an option change. The manager also sends it to the role topics
+## that set misses; with Broker they are all in it and this does nothing. (In module Config,
+## because base/frameworks/config declares the event outside its export block.)
+module Config;
+
+event Config::cluster_set_option(ID: string, val: any, location: string)
+	{
+	for ( topic in set(Cluster::logger_topic, Cluster::proxy_topic, Cluster::worker_topic) )
+		if ( topic !in Cluster::broadcast_topics )
+			Cluster::publish(topic, Config::cluster_set_option, ID, val, location);
+	}
+
+module NetsecOptions;
 
 event NetsecOptions::finish(reqid: string)
 	{
