@@ -18,6 +18,10 @@ emulated Zeek processes handle:
   that receives it runs ``Option::set`` (``options.py``), so ``get_id_value``
   through the controller shows the new value, and refusals are logged with
   Zeek's text;
+* ``NetsecOptions::query(reqid, ids, reply_topic)`` when the manager loads
+  roles/systemd_cluster's ``option_values.zeek``: the manager answers
+  ``NetsecOptions::values(reqid, values, types, missing)`` on ``reply_topic``
+  with every running node's options among ``ids`` (their ``to_json`` text);
 * the test fixture ``Netsec::ping(reqid, payload)`` -> ``Netsec::pong(reqid,
   payload, node, nodes, uptime)`` on topic ``netsec/pong`` (README.md), which a
   small site script gives a real manager.
@@ -34,6 +38,7 @@ from websockets.asyncio.server import serve
 from plugins.module_utils import broker_json as bj
 
 from .agents import RUNNING
+from .identifiers import OPTION
 from .options import option_set
 from .server import PATH, EmulatorServer
 
@@ -41,6 +46,8 @@ SET_OPTION = "Config::cluster_set_option"
 PING = "Netsec::ping"
 PONG = "Netsec::pong"
 PONG_TOPIC = "netsec/pong"
+QUERY = "NetsecOptions::query"
+VALUES = "NetsecOptions::values"
 MANAGER_TOPIC = "zeek/cluster/manager"
 BROADCAST_TOPICS = ("zeek/cluster/logger", "zeek/cluster/manager", "zeek/cluster/proxy", "zeek/cluster/worker")
 DEFAULT_ADDRESS, DEFAULT_PORT = "127.0.0.1", 27759
@@ -50,6 +57,9 @@ CLUSTER_SIGNATURES = {
     SET_OPTION: [bj.STRING, bj.ANY, bj.STRING],
     PING: [bj.STRING, bj.STRING],
     PONG: [bj.STRING, bj.STRING, bj.STRING, bj.SetType(bj.STRING), bj.INTERVAL],
+    QUERY: [bj.STRING, bj.VectorType(bj.STRING), bj.STRING],
+    VALUES: [bj.STRING, bj.TableType(bj.STRING, bj.TableType(bj.STRING, bj.STRING)),
+             bj.TableType(bj.STRING, bj.STRING), bj.SetType(bj.STRING)],
 }
 
 _SERVER_SCRIPT_RE = re.compile(r"(^|/)frameworks/cluster/websocket/server(\.zeek)?$")
@@ -62,6 +72,12 @@ def loads_websocket(config_node):
         if _SERVER_SCRIPT_RE.search(path) or path.endswith("websocket.zeek"):
             return True
     return False
+
+
+def loads_option_values(config_node):
+    """Whether a node loads roles/systemd_cluster's option_values.zeek."""
+    return any(str(script).strip().rstrip("/").endswith(("option_values.zeek", "option_values"))
+               for script in config_node.get("scripts") or [])
 
 
 def listen_address(config_node):
@@ -211,6 +227,10 @@ class Cluster(object):
         receivers = [n for n in self.running_nodes() if topic.startswith(node_subscriptions(n))]
         if name == SET_OPTION:
             self._set_option(receivers, *args)
+        elif name == QUERY:
+            for node in receivers:
+                if node.role == "MANAGER" and loads_option_values(node.config):
+                    self._option_values(*args)
         elif name == PING:
             for node in receivers:
                 if node.role == "MANAGER":
@@ -236,6 +256,19 @@ class Cluster(object):
                 self.log.line("option-set node=%s id=%s location=%s" % (node_name, name, location))
             else:
                 self.log.line("option-error node=%s %s" % (node_name, text))
+
+    def _option_values(self, reqid, ids, reply_topic):
+        """option_values.zeek on the manager: every running node's options among ``ids``."""
+        values, types = [], {}
+        for node in self.running_nodes():
+            table = node.identifiers
+            mine = [(str(i), table.get(str(i))) for i in ids
+                    if table.get(str(i)) is not None and table.kind(str(i)) == OPTION]
+            values.append((node.name, bj.Table(mine)))
+            types.update((name, table.zeek_type(name)) for name, _text in mine)
+        if self.listener is not None:
+            self.listener.publish_event(VALUES, [reqid, bj.Table(values), bj.Table(sorted(types.items())), bj.Set()],
+                                        reply_topic)
 
     def _pong(self, node, reqid, payload):
         uptime = max(0.0, self.loop.time() - (node.started_at or self.loop.time()))

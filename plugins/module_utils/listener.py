@@ -19,17 +19,33 @@ task's message names the listener and its options, not the controller's.
 
 from __future__ import annotations
 
+import json
 import time
+import uuid
 
-from ansible_collections.netsec.zeek.plugins.module_utils.broker_json import as_event, make_event, to_json
+from ansible_collections.netsec.zeek.plugins.module_utils.broker_json import (
+    Vector,
+    as_event,
+    make_event,
+    to_json,
+    to_plain,
+)
 from ansible_collections.netsec.zeek.plugins.module_utils.transport import Session, TransportError
 from ansible_collections.netsec.zeek.plugins.module_utils.waiter import wait
 
 # base/frameworks/config/main.zeek: ``event Config::cluster_set_option(ID: string, val: any,
 # location: string)``, handled on the manager, which then sets the option on every node.
 SET_OPTION_EVENT = "Config::cluster_set_option"
-# Cluster::manager_topic in base/frameworks/cluster/main.zeek.
+# Cluster::manager_topic in base/frameworks/cluster/main.zeek; the ZeroMQ backend redefines it
+# (policy/frameworks/cluster/backend/zeromq/options.zeek, Zeek >= 8.1), as Zeek 9 clusters run
+# by zeek-systemd-generator and a standalone listener with that backend use it.
 MANAGER_TOPIC = "zeek/cluster/manager"
+ZEROMQ_MANAGER_TOPIC = "zeek.cluster.manager"
+# roles/systemd_cluster/files/option_values.zeek: the manager answers
+# ``NetsecOptions::query(reqid, ids, reply_topic)`` with
+# ``NetsecOptions::values(reqid, values, types, missing)`` on ``reply_topic``.
+QUERY_EVENT = "NetsecOptions::query"
+VALUES_EVENT = "NetsecOptions::values"
 # How long a reply wait blocks on the socket before it looks at the error frames again.
 REPLY_SLICE = 0.5
 
@@ -49,6 +65,21 @@ class Reply(object):
         self.name = name
         self.topic = topic
         self.args = args
+
+
+class OptionValues(object):
+    """One NetsecOptions::values answer: ``values`` {node: {id: parsed JSON}}, ``types`` {id: type},
+    ``missing`` the sorted nodes that were up but did not answer."""
+
+    def __init__(self, values, types, missing):
+        self.values = values
+        self.types = types
+        self.missing = missing
+
+
+def reply_topic():
+    """A topic of its own for one task's NetsecOptions::values answers."""
+    return "netsec/options/%s" % uuid.uuid4().hex
 
 
 class Listener(object):
@@ -79,13 +110,13 @@ class Listener(object):
         except TransportError as err:
             raise ListenerError.wrap(err)
 
-    def set_option(self, name, typed, location):
+    def set_option(self, name, typed, location, manager_topic=MANAGER_TOPIC):
         """Ask the manager to set option ``name`` to ``typed`` on every node.
 
         Nothing answers: Zeek logs a refusal in reporter.log, so the caller
         reads the value back (through the controller) to know it was applied.
         """
-        self.publish(MANAGER_TOPIC, SET_OPTION_EVENT, [name, typed, location])
+        self.publish(manager_topic, SET_OPTION_EVENT, [name, typed, location])
 
     def errors(self):
         """Every error frame so far, as ``code: context`` text."""
@@ -139,3 +170,26 @@ class Listener(object):
 
         _done, reply, _elapsed = wait(poll, timeout, 0)
         return reply
+
+    def query_options(self, ids, topic, timeout, manager_topic=MANAGER_TOPIC):
+        """Every node's current values of the options ``ids``, or None without an answer in ``timeout``.
+
+        Publishes NetsecOptions::query to the manager; the session must be
+        subscribed to ``topic``. The values are the JSON text of Zeek's
+        ``to_json``, as get_id_value gives them, parsed here.
+        """
+        reqid = "netsec-%s" % uuid.uuid4().hex
+        self.publish(manager_topic, QUERY_EVENT, [reqid, Vector(list(ids)), topic])
+        reply = self.await_reply(VALUES_EVENT, timeout, first_arg=reqid, match_first_arg=True)
+        if reply is None:
+            return None
+        try:
+            _reqid, values, types, missing = [to_plain(arg) for arg in reply.args]
+            parsed = dict((str(node), dict((str(name), json.loads(text)) for name, text in options.items()))
+                          for node, options in values.items())
+            types = dict((str(name), str(text)) for name, text in types.items())
+            return OptionValues(parsed, types, sorted(str(node) for node in missing))
+        except (ValueError, TypeError, AttributeError, RecursionError) as err:
+            raise ListenerError("protocol", "%s is not the answer option_values.zeek sends (reqid, "
+                                "table[string] of table[string] of string, table[string] of string, "
+                                "set[string]): %s" % (VALUES_EVENT, err))

@@ -89,6 +89,30 @@ def _private_is_local(context):
     return value
 
 
+def constants_inferred(context):
+    """``context`` completed with the constants a reader of options only cannot read.
+
+    NetsecOptions::query (roles/systemd_cluster/files/option_values.zeek) answers options,
+    not constants, so ``Site::private_address_space_is_local`` is inferred: while it is T,
+    ``update_local_nets_table`` keeps ``Site::private_address_space`` inside
+    ``Site::local_nets`` (from ``zeek_init`` on), so a node whose local_nets lacks a private
+    range has it F. A node with it F whose local_nets holds every private range is taken
+    for T (documented in docs/runtime-options.md).
+    """
+    if PRIVATE_IS_LOCAL in context or LOCAL_NETS not in context or PRIVATE_SPACE not in context:
+        return context
+    completed = dict(context)
+    completed[PRIVATE_IS_LOCAL] = _subnets(context[PRIVATE_SPACE]) <= _subnets(context[LOCAL_NETS])
+    return completed
+
+
+def option_context_ids(name):
+    """The options among ``context_ids(name)`` plus what ``constants_inferred`` needs."""
+    if name not in _CONTEXT:
+        return ()
+    return tuple(sorted(set(_CONTEXT[name]) - {PRIVATE_IS_LOCAL} | {LOCAL_NETS, PRIVATE_SPACE}))
+
+
 def predict(name, desired, context=None):
     """The canonical value a node reports for ``name`` after ``Option::set(name, desired)``.
 

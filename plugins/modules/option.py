@@ -15,7 +15,7 @@ description:
     C(Config::set_value) does on a manager, without a redeploy or restart.
   - Reads the current value from every node through the controller (C(get_id_value), as
     M(netsec.zeek.id_value_info) does) and compares it with the desired value. Only when a node differs,
-    publishes C(Config::cluster_set_option(ID, val, location)) to the topic C(zeek/cluster/manager)
+    publishes C(Config::cluster_set_option(ID, val, location)) to the manager's topic (I(manager_topic))
     over a WebSocket listener inside the cluster, usually on the manager. The manager applies the
     value, remembers it for nodes that join later, and sends it to every other node.
   - "Then waits until every node reports the new value. Zeek does not answer an option change, so a
@@ -27,6 +27,10 @@ description:
     (true/false, a port, interval text, a number with a fraction, plain text). Whole numbers (C(count)
     or C(int)), addresses and subnets, enums and containers need I(type) unless the option is in that
     table. A value that does not fit the type fails the task before anything is sent.
+  - Where a change handler of Zeek rewrites the value, the task compares with and waits for what the nodes will
+    report, not the value given. C(Site::local_nets) also holds Zeek's private address ranges
+    (C(Site::private_address_space)) while C(Site::private_address_space_is_local) is true, the default
+    (C(update_local_nets_table) in C(base/utils/site.zeek)); setting ranges inside them changes nothing.
   - Check mode reads the values and predicts C(changed) but publishes nothing. With C(--diff) it shows
     each node's value before and after, as the nodes render it.
   - C(Log::default_rotation_interval) and other C(const ... &redef) identifiers are not options and
@@ -90,6 +94,33 @@ options:
         next to the old and new value.
     type: str
     default: netsec.zeek.option
+  read_values_from:
+    description:
+      - Where the current values come from. C(controller) asks the Management Framework's controller
+        (C(get_id_value)).
+      - C(listener) asks the cluster's WebSocket listener with C(NetsecOptions::query), answered by
+        C(option_values.zeek) of the role C(netsec.zeek.systemd_cluster), which must be loaded on every node,
+        for clusters without a controller, such as Zeek 9 clusters run by C(zeek-systemd-generator). Then the
+        task connects to no controller; check mode, diff and waiting work the same.
+    type: str
+    choices: [controller, listener]
+    default: controller
+  manager_topic:
+    description:
+      - The topic the manager subscribes to (Zeek's C(Cluster::manager_topic)), where C(Config::cluster_set_option)
+        and C(NetsecOptions::query) are published.
+      - C(zeek/cluster/manager) with Broker, the Management Framework's backend; C(zeek.cluster.manager) with the
+        ZeroMQ backend (C(policy/frameworks/cluster/backend/zeromq)), which Zeek 9 clusters run by
+        C(zeek-systemd-generator) and a standalone WebSocket listener of Zeek >= 8.1 use. A wrong topic reaches no
+        node, and Zeek says nothing.
+      - Default C(zeek/cluster/manager), or C(zeek.cluster.manager) with I(read_values_from=listener).
+    type: str
+  read_timeout:
+    description:
+      - With I(read_values_from=listener), seconds to wait for each C(NetsecOptions::values) answer. The manager
+        answers after every node did, or after its C(NetsecOptions::reply_timeout) (5 seconds).
+    type: float
+    default: 10.0
   wait:
     description:
       - Wait until every node reports the new value. When false the task publishes and returns, and a
@@ -100,7 +131,7 @@ options:
     default: true
 notes:
   - The task needs two connections, to the controller (to read values) and to a WebSocket listener in
-    the cluster (to publish). The management framework does not start such a listener; load
+    the cluster (to publish); with I(read_values_from=listener) only the listener. The management framework does not start such a listener; load
     C(policy/frameworks/cluster/websocket/server) or a site script that calls
     C(Cluster::listen_websocket) on the manager, for example through the manager's C(scripts) in
     M(netsec.zeek.cluster_config). The controller's own WebSocket cannot carry the event.
@@ -115,11 +146,20 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Add a lab network to Site::local_nets on every node
+- name: Add a public network of ours to Site::local_nets on every node (Zeek keeps its private ranges in it)
   netsec.zeek.option:
     name: Site::local_nets
-    value: [10.0.0.0/8, 192.168.0.0/16, 172.16.20.0/24]
+    value: [193.0.0.0/21]
   delegate_to: localhost
+
+# example: needs a Zeek 9 cluster with the systemd_cluster role's option_values.zeek, which the emulator lacks
+- name: A Zeek 9 cluster without a controller, values read through the listener
+  netsec.zeek.option:
+    name: Weird::sampling_threshold
+    value: 50
+    read_values_from: listener
+    websocket_host: 127.0.0.1
+    websocket_port: 27759
 
 - name: Several options at once, with the type where the table of known options lacks it
   netsec.zeek.option:
@@ -188,9 +228,20 @@ options:
       elements: str
       sample: [logger, manager, worker-01]
     before:
-      description: Each node's value before the task, as the node reported it (sets sorted).
+      description:
+        - Each node's value before the task, as the node reported it (sets sorted).
+        - C(Site::local_nets) on a fresh node is not empty but Zeek's private and reserved ranges
+          (C(Site::private_address_space)).
       type: dict
-      sample: {"manager": [], "worker-01": []}
+      sample: {"manager": ["10.0.0.0/8", "192.168.0.0/16"], "worker-01": ["10.0.0.0/8", "192.168.0.0/16"]}
+    expected:
+      description:
+        - What each node reports once the value is set, as the nodes render it (sets sorted); C(diff.after)
+          shows the same. It is the value set, except where a change handler of Zeek rewrites it.
+        - C(Site::local_nets) while C(Site::private_address_space_is_local) is true (Zeek's default) also
+          holds C(Site::private_address_space) (C(update_local_nets_table) in C(base/utils/site.zeek)).
+      type: dict
+      sample: {"manager": ["10.0.0.0/8", "192.168.0.0/16", "193.0.0.0/21"]}
 published:
   description: The options for which C(Config::cluster_set_option) was published.
   returned: always
@@ -224,7 +275,9 @@ failure:
           C(controller): the controller answered with an error."
         - "C(not_an_option): the identifier is a constant. C(value): the value or type does not fit,
           nothing was published. C(rejected): the listener refused the event. C(not_applied):
-          published, but not every node reports the new value in time."
+          published, but not every node reports the new value in time. C(no_values): with
+          I(read_values_from=listener), no C(NetsecOptions::values) answer, a node that did not answer,
+          or an identifier that is no option on a node."
       type: str
       sample: unreachable
     errors:
@@ -233,7 +286,9 @@ failure:
       elements: dict
       sample: [{"source": null, "error": "no instances connected"}]
     not_applied:
-      description: With C(kind=not_applied), per option the nodes that report another value (C(name), C(nodes), C(values) as reported, C(wanted)).
+      description:
+        - With C(kind=not_applied), per option the nodes that report another value (C(name), C(nodes),
+          C(values) as reported, C(wanted), C(expected) per node).
       type: list
       elements: dict
 """
@@ -261,6 +316,9 @@ def main():
                 type=dict(type="str"),
             )),
             location=dict(type="str", default="netsec.zeek.option"),
+            read_values_from=dict(type="str", default="controller", choices=["controller", "listener"]),
+            read_timeout=dict(type="float", default=10.0),
+            manager_topic=dict(type="str"),
         ))),
         mutually_exclusive=[("name", "options"), ("value", "options"), ("type", "options")],
         required_one_of=[("name", "options")],

@@ -93,7 +93,8 @@ ROUND_TRIPS = [
     ("Netsec::ssh_port", "2222/tcp", None, {"port": 2222, "proto": "tcp"}),
     ("Netsec::collector", "2001:DB8::1", "addr", "2001:db8::1"),
     ("Netsec::lab_net", "172.16.1.0/12", "subnet", "172.16.0.0/12"),
-    ("Site::local_nets", ["192.168.0.0/16", "10.0.0.0/8"], None, ["192.168.0.0/16", "10.0.0.0/8"]),
+    # None: Zeek's change handler adds Site::private_address_space (checked below).
+    ("Site::local_nets", ["193.0.0.0/21", "10.0.0.0/8"], None, None),
     ("Netsec::watch_ports", ["22/tcp", "53/udp"], "vector of port",
      [{"port": 22, "proto": "tcp"}, {"port": 53, "proto": "udp"}]),
     ("Site::local_admins", {"10.0.0.0/8": ["bob", "alice"]}, None, {"10.0.0.0/8": ["bob", "alice"]}),
@@ -113,7 +114,7 @@ def round_trip_tasks():
     for name, value, hint, _shown in ROUND_TRIPS:
         tasks.append(option(name, value, **({"type": hint} if hint else {})))
         tasks.append(read(name))
-    tasks += [LIST_FORM, read("HTTP::proxy_headers"), read("Conn::port_inactivity_timeouts")]
+    tasks += [read("Site::private_address_space"), LIST_FORM, read("HTTP::proxy_headers"), read("Conn::port_inactivity_timeouts")]
     return tasks
 
 
@@ -130,6 +131,14 @@ def test_every_value_type_is_set_read_back_and_idempotent(cluster):
         assert entry["nodes_changed"] == NODES and entry["type_source"] == source
         values = run.task("read %s" % name)["result"]["node_values"]
         assert sorted(values) == NODES
+        if shown is None:
+            private = set(run.task("read Site::private_address_space")["result"]["node_values"]["manager"])
+            assert len(private) == 42 and "10.0.0.0/8" in private
+            for node in NODES:
+                assert set(values[node]) == private | {"193.0.0.0/21"}, (node, values[node])
+                assert sorted(entry["expected"][node]) == sorted(values[node])
+                assert sorted(entry["before"][node]) == sorted(private)  # a fresh node: the private ranges
+            continue
         for node in NODES:
             assert unordered(values[node]) == unordered(shown), (name, node, values[node])
             if isinstance(shown, dict) and name == "Site::local_admins":
@@ -270,3 +279,58 @@ def test_listener_follows_the_managers_scripts_across_redeploys(tmp_path):
         assert results[1]["result"]["changed"] is True
         assert any("info cluster websocket listening on ws://127.0.0.1:%d/" % ws_port in line
                    for line in emu.log_lines())
+
+
+def test_values_read_through_the_listener_without_a_controller(tmp_path):
+    """read_values_from=listener: NetsecOptions::query answered by the manager's option_values.zeek."""
+    ws_port = free_port()
+    with EmulatorProcess("--interfaces", "lo,eth0", "--node-start-delay", "0.1", agents=[AGENT]) as emu:
+        env = Cluster(emu, ws_port, tmp_path)
+        scripts = ("policy/frameworks/cluster/websocket/server", "site/option_values.zeek")
+        deployed = env.run([{"name": "deploy", "netsec.zeek.cluster_config": {
+            "config": cluster_config(ws_port, scripts=scripts), "wait": True, "wait_sleep": 0.2}}])
+        assert deployed.returncode == 0, deployed
+        # No controller is asked: its port is one nothing listens on.
+        nowhere = dict(read_values_from="listener", manager_topic="zeek/cluster/manager",
+                       controller_port=free_port(), read_timeout=5)
+        task = {"name": "set", "netsec.zeek.option": dict(nowhere, wait_sleep=0.2, wait_timeout=20, options=[
+            {"name": "Site::local_nets", "value": ["193.0.0.0/21"]},
+            {"name": "Weird::sampling_threshold", "value": 60}])}
+        check = env.run([task], check=True, diff=True)
+        assert check.returncode == 0, check
+        result = check.task("set")["result"]
+        assert result["changed"] is True and result["published"] == []
+        private = result["diff"]["before"]["Site::local_nets"]["manager"]
+        assert len(private) == 42
+        assert result["diff"]["after"]["Site::local_nets"] == dict(
+            (n, sorted(private + ["193.0.0.0/21"])) for n in NODES)
+        assert result["diff"]["after"]["Weird::sampling_threshold"] == dict.fromkeys(NODES, 60)
+
+        real = env.run([task, read("Weird::sampling_threshold"), read("Site::local_nets")], diff=True)
+        assert real.returncode == 0, real
+        assert real.task("set")["result"]["diff"] == result["diff"]
+        assert real.task("set")["result"]["published"] == ["Site::local_nets", "Weird::sampling_threshold"]
+        assert real.task("read Weird::sampling_threshold")["result"]["node_values"] == dict.fromkeys(NODES, 60)
+        local = real.task("read Site::local_nets")["result"]["node_values"]
+        assert dict((n, sorted(v)) for n, v in local.items()) == result["diff"]["after"]["Site::local_nets"]
+
+        again = env.run([task])
+        assert again.returncode == 0 and again.task("set")["result"]["changed"] is False, again
+
+        unknown = env.run([dict({"name": "unknown", "netsec.zeek.option": dict(
+            nowhere, name="No::such_option", value=1, type="count")}, ignore_errors=True)])
+        failed = unknown.task("unknown")["result"]
+        assert failed["failure"]["kind"] == "no_values" and failed["published"] == []
+        assert "No::such_option is not an option on logger, manager, worker-01" in failed["msg"]
+
+
+def test_a_listener_without_option_values_says_what_is_missing(cluster):
+    before = len(cluster.cluster_events())
+    run = cluster.run([dict({"name": "silent", "netsec.zeek.option": {
+        "name": "Weird::sampling_threshold", "value": 5, "read_values_from": "listener",
+        "manager_topic": "zeek/cluster/manager", "read_timeout": 1}}, ignore_errors=True)])
+    result = run.task("silent")["result"]
+    assert result["failure"]["kind"] == "no_values" and result["published"] == []
+    assert "did not answer NetsecOptions::query (published to zeek/cluster/manager) within 1s" in result["msg"]
+    assert "option_values.zeek" in result["msg"]
+    assert len(cluster.cluster_events()) == before + 1  # the query, nothing else

@@ -18,7 +18,7 @@ for path in (TESTS, os.path.join(TESTS, "interop"), os.path.join(TESTS, "integra
     if path not in sys.path:
         sys.path.insert(0, path)
 
-from emulator_process import EmulatorProcess  # noqa: E402  pylint: disable=wrong-import-position
+from emulator.process import EmulatorProcess  # noqa: E402  pylint: disable=wrong-import-position
 from real_mgmt import AGENT_TIMEOUT, RealManagement  # noqa: E402  pylint: disable=wrong-import-position
 
 HOSTNAME = socket.gethostname()

@@ -7,6 +7,7 @@ and a worker sniffing lo) for the module. The manager loads
 ``ZEEK_WEBSOCKET_LISTEN_ADDRESS``/``ZEEK_WEBSOCKET_LISTEN_PORT`` in its ``env``) and
 tests/real/zeek/netsec_ping.zeek.
 """
+import ipaddress
 import json
 import os
 
@@ -43,7 +44,7 @@ class Cluster(object):
     def values(self, name):
         run = self.play([{"name": "read", "netsec.zeek.id_value_info": {"id": name}}])
         assert run.returncode == 0, run
-        return run.task("read")["result"]["values"]
+        return run.task("read")["result"]["node_values"]
 
 
 @pytest.fixture(scope="module")
@@ -102,24 +103,35 @@ def test_local_nets_prediction_is_what_real_nodes_report(cluster):
     """Item 8: Zeek's change handler merges Site::private_address_space into Site::local_nets.
 
     option_semantics.predict() says what each node will report; the real nodes report
-    exactly that, and not the value that was set.
+    exactly that, and not the value that was set. The module compares and waits against the
+    prediction: check mode predicts the real run, the real run converges, a rerun is unchanged.
     """
-    desired = ["198.51.100.0/24", "203.0.113.0/25"]
+    desired = ["198.51.100.0/24", "203.0.113.0/25", "193.0.0.0/21"]
     context = {name: cluster.values(name) for name in option_semantics.context_ids(option_semantics.LOCAL_NETS)}
-    run = cluster.play([{"name": "set", "netsec.zeek.option": {
-        "name": "Site::local_nets", "value": desired, "wait": False}}])
-    assert run.returncode == 0, run
+    set_task = {"name": "set", "netsec.zeek.option": {"name": "Site::local_nets", "value": desired}}
     ztype = runtime_options.zeek_type("set[subnet]", "Site::local_nets")
-    want = frozenset(desired)
-    deadline_values = None
-    for _attempt in range(30):
-        deadline_values = cluster.values("Site::local_nets")
-        reported = {node: runtime_options.canonical_reported(ztype, value) for node, value in deadline_values.items()}
-        predicted = {node: option_semantics.predict(option_semantics.LOCAL_NETS, want,
-                                                    {k: v[node] for k, v in context.items()})
-                     for node in reported}
-        if reported == predicted:
-            break
-    assert reported == predicted, json.dumps(deadline_values)[:2000]
+    want = frozenset(ipaddress.ip_network(text).compressed for text in desired)
+    predicted = {node: option_semantics.predict(option_semantics.LOCAL_NETS, want,
+                                                {k: v[node] for k, v in context.items()}) for node in NODES}
+
+    check = cluster.play([set_task], check=True, diff=True)
+    assert check.returncode == 0, check
+    checked = check.task("set")["result"]
+    assert checked["changed"] is True and checked["published"] == []
+    after = checked["diff"]["after"]["Site::local_nets"]
+    assert {node: frozenset(after[node]) for node in NODES} == predicted
+
+    real = cluster.play([set_task])
+    assert real.returncode == 0, real
+    assert real.task("set")["result"]["changed"] is True
+    values = cluster.values("Site::local_nets")
+    reported = {node: runtime_options.canonical_reported(ztype, value) for node, value in values.items()}
+    assert reported == predicted, json.dumps(values)[:2000]
     assert all(value != want and want < value for value in reported.values())
     assert all(context[option_semantics.PRIVATE_IS_LOCAL][node] is True for node in NODES)
+
+    again = cluster.play([set_task], check=True)
+    assert again.returncode == 0 and again.task("set")["result"]["changed"] is False, again
+    again = cluster.play([set_task])
+    assert again.returncode == 0 and again.task("set")["result"]["changed"] is False, again
+    assert again.task("set")["result"]["published"] == []

@@ -40,13 +40,6 @@ NODES = ["manager", "mgr1-logger-1", "mgr1-proxy-1", "sensor1-worker-lo-1", "sen
 FORM_TIMEOUT = 120
 EVENT_PLAYBOOK = os.path.join(os.path.dirname(os.path.abspath(__file__)), "test_real_cluster_playbook.yml")
 ASK_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "test_real_cluster_ask.zeek")
-# Seen on 9.0.0-rc1 in this test (three runs, and by hand with a plain WebSocket client, with and
-# without CURVE keys, 2 s between the ack and the event): events a client publishes through the
-# manager's Cluster::listen_websocket listener in a misc/zeromq-multi-host-auto-setup cluster reach no
-# node (no handler runs, no config.log entry, the XPUB/XSUB proxy's frontend message counter does not
-# move, no error frame), while a standalone zeek with the same listener handles them.
-LISTENER_ISSUE = ("Zeek 9.0.0-rc1: events published by a WebSocket client through the manager's listener in a "
-                  "multi-host ZeroMQ cluster reach no node (see LISTENER_ISSUE in this file)")
 
 
 def _bindable(port):
@@ -298,7 +291,6 @@ def _reply(cluster, task):
     return record["result"]["reply"]["args"]
 
 
-@pytest.mark.xfail(strict=True, reason=LISTENER_ISSUE)
 def test_option_values_of_every_node_come_back_through_the_listener(cluster):
     reqid, values, types, missing = _reply(cluster, "Ask every node for its option values")
     assert sorted(values) == sorted(NODES)
@@ -310,8 +302,21 @@ def test_option_values_of_every_node_come_back_through_the_listener(cluster):
     assert all("Log::default_rotation_interval" not in values[node] for node in NODES)
 
 
-@pytest.mark.xfail(strict=True, reason=LISTENER_ISSUE)
 def test_an_option_change_sent_through_the_listener_reaches_every_node(cluster):
     values = _reply(cluster, "Read the option again until every node has it")[1]
     assert dict((node, values[node]["Weird::sampling_threshold"]) for node in NODES) == dict.fromkeys(NODES, "77")
     assert sorted(cluster["alive_after_events"]) == sorted(u for _h, u in cluster["runs"])
+
+
+def test_the_option_module_reads_through_the_listener_and_converges(cluster):
+    """netsec.zeek.option with read_values_from=listener on the real multi-host cluster: every node
+    reports the prediction (Zeek's private ranges plus the value), and a rerun changes nothing."""
+    first = cluster["events"]["tasks"].get("Set Site::local_nets with netsec.zeek.option, values read through the listener")
+    assert first is not None and first["status"] == "ok", cluster["events"]["out"][-4000:]
+    result = first["result"]
+    assert result["changed"] is True and result["published"] == ["Site::local_nets"]
+    expected = result["options"][0]["expected"]
+    assert sorted(expected) == sorted(NODES)
+    assert all("193.0.0.0/21" in nets and "10.0.0.0/8" in nets for nets in expected.values()), expected
+    again = cluster["events"]["tasks"]["The same again changes nothing"]
+    assert again["status"] == "ok" and again["result"]["changed"] is False, again

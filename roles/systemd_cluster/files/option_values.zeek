@@ -12,6 +12,12 @@
 ##!
 ##! Loaded on every node (the role puts it into zeek.conf's "args"); only the
 ##! manager needs the listener.
+##!
+##! Loaded on a standalone Zeek with a WebSocket listener (netsec.zeek.install's
+##! websocket.zeek), the node is the whole cluster: it answers the query for itself
+##! and, because base/frameworks/config declares Config::cluster_set_option only in a
+##! cluster, declares and handles that event with Config::set_value, so
+##! netsec.zeek.option sets options there as it does through a manager.
 
 @load base/frameworks/cluster
 
@@ -48,6 +54,20 @@ function local_values(ids: vector of string): table[string] of string
 		local id = ids[i];
 		if ( id in known && known[id]$option_value )
 			result[id] = to_json(lookup_ID(id));
+		}
+	return result;
+	}
+
+## The declared types of those ids that are options on this node.
+function option_types(ids: vector of string): table[string] of string &is_used
+	{
+	local result: table[string] of string;
+	local known = global_ids();
+	for ( i in ids )
+		{
+		local id = ids[i];
+		if ( id in known && known[id]$option_value )
+			result[id] = known[id]$type_name;
 		}
 	return result;
 	}
@@ -92,14 +112,7 @@ event NetsecOptions::query(reqid: string, ids: vector of string, reply_topic: st
 
 	local request = Pending($reply_topic=reply_topic);
 	request$values[Cluster::node] = local_values(ids);
-
-	local known = global_ids();
-	for ( i in ids )
-		{
-		local id = ids[i];
-		if ( id in known && known[id]$option_value )
-			request$types[id] = known[id]$type_name;
-		}
+	request$types = option_types(ids);
 
 	for ( name in up_nodes )
 		{
@@ -126,6 +139,24 @@ event NetsecOptions::node_values(reqid: string, node: string, values: table[stri
 		event NetsecOptions::finish(reqid);
 	}
 
+## Config::cluster_set_option reaches the other nodes through Cluster::broadcast_topics, a
+## const that base/frameworks/cluster/main.zeek fills with the role topics before the ZeroMQ
+## backend renames them (policy/frameworks/cluster/backend/zeromq/options.zeek redefs
+## Cluster::manager_topic and the others to "zeek.cluster.*"): on Zeek 9.0.0-rc1 with ZeroMQ
+## only the manager applies an option change. The manager also sends it to the role topics
+## that set misses; with Broker they are all in it and this does nothing. (In module Config,
+## because base/frameworks/config declares the event outside its export block.)
+module Config;
+
+event Config::cluster_set_option(ID: string, val: any, location: string)
+	{
+	for ( topic in set(Cluster::logger_topic, Cluster::proxy_topic, Cluster::worker_topic) )
+		if ( topic !in Cluster::broadcast_topics )
+			Cluster::publish(topic, Config::cluster_set_option, ID, val, location);
+	}
+
+module NetsecOptions;
+
 event NetsecOptions::finish(reqid: string)
 	{
 	if ( reqid !in pending )
@@ -135,6 +166,41 @@ event NetsecOptions::finish(reqid: string)
 	delete pending[reqid];
 	Cluster::publish(request$reply_topic, NetsecOptions::values, reqid, request$values,
 	                 request$types, request$waiting);
+	}
+
+@endif
+
+@if ( ! Cluster::is_enabled() )
+
+## A standalone node's name in the answer (Cluster::node is empty there).
+const standalone_node = "standalone" &redef;
+
+module Config;
+
+export {
+	## As base/frameworks/config/main.zeek declares it in a cluster.
+	global cluster_set_option: event(ID: string, val: any, location: string);
+}
+
+event Config::cluster_set_option(ID: string, val: any, location: string)
+	{
+	Config::set_value(ID, val, location);
+	}
+
+module NetsecOptions;
+
+event zeek_init()
+	{
+	# A standalone Zeek subscribes to no cluster topic by itself.
+	Cluster::subscribe(Cluster::manager_topic);
+	}
+
+event NetsecOptions::query(reqid: string, ids: vector of string, reply_topic: string)
+	{
+	local answer: table[string] of table[string] of string;
+	answer[standalone_node] = local_values(ids);
+	local nobody: set[string];
+	Cluster::publish(reply_topic, NetsecOptions::values, reqid, answer, option_types(ids), nobody);
 	}
 
 @endif

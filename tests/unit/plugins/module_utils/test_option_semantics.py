@@ -3,7 +3,7 @@ import pytest
 
 from ansible_collections.netsec.zeek.plugins.module_utils import option_semantics as sem
 
-PRIVATE = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"]
+PRIVATE = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7")
 
 
 def ctx(is_local=True, private=tuple(PRIVATE), local_nets=None):
@@ -13,7 +13,7 @@ def ctx(is_local=True, private=tuple(PRIVATE), local_nets=None):
 
 def test_local_nets_reports_the_private_space_too():
     predicted = sem.predict(sem.LOCAL_NETS, frozenset(["198.51.100.0/24"]), ctx())
-    assert predicted == frozenset(["198.51.100.0/24"] + PRIVATE)
+    assert predicted == frozenset(["198.51.100.0/24", *PRIVATE])
     assert sem.converged(sem.LOCAL_NETS, frozenset(["198.51.100.0/24"]), predicted, ctx())
     # What the user asked for alone is not what a real node reports: the old equality never converged.
     assert not sem.converged(sem.LOCAL_NETS, frozenset(["198.51.100.0/24"]), frozenset(["198.51.100.0/24"]), ctx())
@@ -52,7 +52,7 @@ def test_context_is_named_and_required():
 
 
 def test_private_space_moves_local_nets():
-    context = ctx(local_nets=PRIVATE + ["198.51.100.0/24"])
+    context = ctx(local_nets=[*PRIVATE, "198.51.100.0/24"])
     new = frozenset(["10.0.0.0/8", "100.64.0.0/10"])
     assert sem.predict(sem.PRIVATE_SPACE, new, context) == new
     effects = sem.side_effects(sem.PRIVATE_SPACE, new, context)
@@ -63,3 +63,19 @@ def test_private_space_moves_local_nets():
 
 def test_explanations_cover_every_transforming_option():
     assert set(sem.EXPLANATIONS) == {sem.LOCAL_NETS, sem.PRIVATE_SPACE}
+
+
+def test_a_reader_of_options_only_infers_private_address_space_is_local():
+    """NetsecOptions::query answers options, not constants: the constant is inferred from local_nets."""
+    assert sem.option_context_ids(sem.LOCAL_NETS) == (sem.LOCAL_NETS, sem.PRIVATE_SPACE)
+    assert sem.PRIVATE_IS_LOCAL not in sem.option_context_ids(sem.PRIVATE_SPACE)
+    assert sem.option_context_ids("Weird::sampling_threshold") == ()
+    options = {sem.PRIVATE_SPACE: list(PRIVATE), sem.LOCAL_NETS: [*PRIVATE, "198.51.100.0/24"]}
+    assert sem.constants_inferred(options)[sem.PRIVATE_IS_LOCAL] is True
+    options[sem.LOCAL_NETS] = ["10.0.0.0/8"]  # a private range missing: the handler would have added it
+    assert sem.constants_inferred(options)[sem.PRIVATE_IS_LOCAL] is False
+    assert sem.predict(sem.LOCAL_NETS, frozenset(["198.51.100.0/24"]), sem.constants_inferred(options)) == \
+        frozenset(["198.51.100.0/24"])
+    # What was read wins over the inference; without both options there is nothing to infer from.
+    assert sem.constants_inferred(ctx(is_local=False, local_nets=PRIVATE))[sem.PRIVATE_IS_LOCAL] is False
+    assert sem.constants_inferred({sem.PRIVATE_SPACE: PRIVATE}) == {sem.PRIVATE_SPACE: PRIVATE}
