@@ -217,6 +217,17 @@ def replaced_staged(controller, want, state="deployed", have=None, staged=None):
     return None if warning is None else {"id": staged.id, "warning": warning}
 
 
+def last_stderr_lines(deployed_nodes):
+    """Node name -> the last line of the stderr its deploy reported (the deploy result's ``nodes``),
+    for nodes that reported any; empty when this run deployed nothing."""
+    lines = {}
+    for name, entry in (deployed_nodes or {}).items():
+        stderr = (entry.get("stderr") or "").strip().splitlines()
+        if stderr:
+            lines[name] = stderr[-1]
+    return lines
+
+
 def failed_nodes_summary(outcome):
     """One line per failed node with the last line of its stderr, for the task message."""
     lines = []
@@ -224,8 +235,8 @@ def failed_nodes_summary(outcome):
         entry = outcome["nodes"][name]
         if entry["success"]:
             continue
-        stderr = (entry.get("stderr") or "").strip().splitlines()
+        stderr = last_stderr_lines({name: entry}).get(name)
         lines.append("%s on %s%s" % (name, entry.get("instance"),
-                                     ": %s" % stderr[-1] if stderr else ": did not check in with its agent"))
+                                     ": %s" % stderr if stderr else ": did not check in with its agent"))
     lines.extend(outcome["errors"])
     return lines

@@ -100,9 +100,11 @@ def _running(status, old_pid):
     return old_pid is None or status.get("pid") != old_pid
 
 
-def not_running_table(names, nodes, pids_before=None):
-    """The nodes that are not (re)started yet, one line each, for a failure message."""
+def not_running_table(names, nodes, pids_before=None, stderr=None):
+    """The nodes that are not (re)started yet, one line each, for a failure message; ``stderr``
+    (node name -> the last line its deploy reported) keeps why a node failed in the message."""
     pids_before = pids_before or {}
+    stderr = stderr or {}
     lines = []
     for name in sorted(set(names)):
         status = nodes.get(name)
@@ -111,8 +113,9 @@ def not_running_table(names, nodes, pids_before=None):
         if status is None:
             lines.append("%s: not reported by any agent" % name)
         elif status.get("state") != "RUNNING":
-            lines.append("%s (%s): %s%s" % (name, status.get("instance"), status.get("state"),
-                                            ", pid %s" % status["pid"] if status.get("pid") else ""))
+            lines.append("%s (%s): %s%s%s" % (name, status.get("instance"), status.get("state"),
+                                              ", pid %s" % status["pid"] if status.get("pid") else "",
+                                              ", stderr: %s" % stderr[name] if stderr.get(name) else ""))
         else:
             lines.append("%s (%s): RUNNING but not restarted (pid %s)" % (
                 name, status.get("instance"), status.get("pid")))

@@ -444,8 +444,9 @@ def wait_for_nodes(module, controller, want, result):
                                            module.params["wait_sleep"])
     result["wait_duration"] = round(waited, 3)
     if not ok:
+        table = not_running_table(names, nodes, stderr=reconcile.last_stderr_lines(result.get("nodes")))
         raise TaskError("Timed out after %s waiting for the cluster nodes to run: %s" % (
-            seconds(module.params["wait_timeout"]), "; ".join(not_running_table(names, nodes))), "wait_timeout")
+            seconds(module.params["wait_timeout"]), "; ".join(table)), "wait_timeout")
 
 
 def preflight_message(err):

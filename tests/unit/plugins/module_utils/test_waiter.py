@@ -1,7 +1,7 @@
 """The one polling loop (waiter.py) on a fake clock: how often it polls, when it stops, what it returns."""
 import pytest
 
-from ansible_collections.netsec.zeek.plugins.module_utils import waiter
+from ansible_collections.netsec.zeek.plugins.module_utils import reconcile, waiter
 
 
 class FakeClock(object):
@@ -134,3 +134,14 @@ def test_wait_options_agree_across_modules():
     for key in ("wait_timeout", "wait_sleep"):
         assert plain[key] == option[key] and plain[key]["type"] == "float"
     assert option["name"] == dict(type="str")
+
+
+def test_not_running_table_keeps_the_last_stderr_line_of_the_deploy():
+    """Issue 11 item 19: a wait timeout keeps why the deploy said a node failed."""
+    nodes = {"w1": dict(row("PENDING", 7), instance="agent-a"), "w2": dict(row("RUNNING", 8), instance="agent-a")}
+    deployed = {"w1": {"success": False, "stderr": "listening on lo\nfatal error: problem with interface eth9\n"},
+                "w2": {"success": True, "stderr": ""}}
+    stderr = reconcile.last_stderr_lines(deployed)
+    assert stderr == {"w1": "fatal error: problem with interface eth9"}
+    assert waiter.not_running_table(["w1", "w2"], nodes, stderr=stderr) == [
+        "w1 (agent-a): PENDING, pid 7, stderr: fatal error: problem with interface eth9"]
