@@ -138,13 +138,13 @@ from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructa
 from ansible.utils.display import Display
 
 from ansible_collections.netsec.zeek.plugins.module_utils import cluster, reconcile
-from ansible_collections.netsec.zeek.plugins.module_utils.common import (
-    CLIENT_ERRORS,
-    CONNECTION_ARGS,
-    session_options,
+from ansible_collections.netsec.zeek.plugins.module_utils.connection import CONTROLLER
+from ansible_collections.netsec.zeek.plugins.module_utils.controller import Controller, ControllerError, ProtocolError
+from ansible_collections.netsec.zeek.plugins.module_utils.transport import (
+    DEFAULT_MAX_MESSAGE_SIZE,
+    HAS_WEBSOCKETS,
+    TransportError,
 )
-from ansible_collections.netsec.zeek.plugins.module_utils.controller import Controller
-from ansible_collections.netsec.zeek.plugins.module_utils.transport import HAS_WEBSOCKETS
 
 try:
     # ansible-core >= 2.19 (data tagging): what a plugin sets is never templated unless trusted.
@@ -160,6 +160,10 @@ display = Display()
 
 _UNKNOWN_ADDRESS = "0.0.0.0"
 _FILE_SUFFIXES = ("zeek.yml", "zeek.yaml", "zeek_controller.yml", "zeek_controller.yaml")
+CLIENT_ERRORS = (TransportError, ControllerError, ProtocolError)
+# The modules' controller options this plugin documents (max_message_size is not one: the modules' default).
+CONNECTION_ARGS = ("controller_host", "controller_port", "tls", "validate_certs", "ca_path", "client_cert",
+                   "client_key", "client_key_passphrase", "timeout", "retries")
 
 
 def _role(status):
@@ -215,7 +219,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return super(InventoryModule, self).verify_file(path) and path.endswith(_FILE_SUFFIXES)
 
     def _connection_params(self):
-        return dict((name, self.get_option(name)) for name in CONNECTION_ARGS)
+        params = dict((name, self.get_option(name)) for name in CONNECTION_ARGS)
+        params["max_message_size"] = DEFAULT_MAX_MESSAGE_SIZE
+        return params
 
     def _where(self):
         return "%s:%s" % (self.get_option("controller_host"), self.get_option("controller_port"))
@@ -225,7 +231,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise AnsibleError("the netsec.zeek.controller inventory needs the Python library websockets (>= 10.4) "
                                "where ansible runs: pip install websockets")
         try:
-            options = session_options(self._connection_params())
+            options = CONTROLLER.session_options(self._connection_params())
         except ValueError as err:
             raise AnsibleParserError("netsec.zeek.controller inventory: %s" % to_text(err))
         try:

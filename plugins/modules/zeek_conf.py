@@ -167,13 +167,15 @@ EXAMPLES = r"""
             eth0: {interface: "af_packet::eth0", workers: 8, workers_cpu_list: "0-7"}
   register: zeek_conf
 
+# units_changed is null when nothing was compared (no generator, or this host is not in the cluster)
 - name: Reload systemd when the generated units change
   ansible.builtin.systemd_service:
     daemon_reload: true
-  when: zeek_conf.units_changed
+  when: zeek_conf.units_changed is true
 
 - name: A one-host Zeek 8.2 cluster (a single section-less zeek.conf)
   netsec.zeek.zeek_conf:
+    prefix: /opt/zeek
     zeek_version: "8.2"
     cluster:
       hosts:

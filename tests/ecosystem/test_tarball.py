@@ -12,7 +12,7 @@ NEEDED = [
     "plugins/filter/cluster_ini.py", "plugins/filter/to_ini.yml", "plugins/filter/prometheus_targets.yml",
     "plugins/doc_fragments/attributes.py", "plugins/module_utils/controller.py",
     "playbooks/deploy.yml", "playbooks/status.yml", "docs/inventory.md", "docs/modules/README.md",
-    "emulator/__main__.py", "tests/emulator_process.py", "tests/conftest.py",
+    "emulator/__main__.py", "emulator/process.py", "tests/conftest.py",
 ]
 NEEDED_DIRS = ["plugins/modules/", "roles/install/", "roles/management/", "tests/unit/", "tests/integration/"]
 DEVELOPMENT = [".venv", ".build", ".ci", ".git", ".gitignore", "Makefile", "make", "tools", "requirements-dev.txt",

@@ -16,7 +16,13 @@ What the runner adds around a snippet, and nothing else:
     ``ZEEK_WEBSOCKET_PORT``) point there for tasks that rely on the defaults.
   * Files the examples name, relative to the playbook: ``clusters/production.ini`` (the
     repository's ``playbooks/clusters/production.example.ini``) and ``cluster.ini``
-    (``files/cluster.ini`` here, the cluster of the Zeek quickstart).
+    (``files/cluster.ini`` here, the cluster of the Zeek quickstart) and ``node.cfg``
+    (``files/node.cfg``, a zeekctl node.cfg of a manager host 10.0.0.1 and a sensor 10.0.0.2).
+  * A Zeek install prefix: the ``prefix`` of every ``netsec.zeek.zeek_conf`` task (``/opt/zeek``
+    in the examples) is set to ``zeek-prefix/`` in the run's directory, whose ``bin/`` holds
+    Zeek 9.0.0-rc1's ``zeek-systemd-generator`` and ``zeek-cluster-layout-generator`` (from
+    ``../shared/zeek``, when there), so the module writes its files there, not into the machine's
+    /opt/zeek. Nothing else in the task changes.
 """
 
 import copy
@@ -37,7 +43,11 @@ CONNECTION_KEYS = ("controller_host", "controller_port", "websocket_host", "webs
 FILES = {
     "clusters/production.ini": os.path.join(REPO_ROOT, "playbooks", "clusters", "production.example.ini"),
     "cluster.ini": os.path.join(HERE, "files", "cluster.ini"),
+    "node.cfg": os.path.join(HERE, "files", "node.cfg"),
 }
+PREFIX_MODULES = ("netsec.zeek.zeek_conf", "zeek_conf")
+ZEEK_PREFIX = "zeek-prefix"
+GENERATORS = os.path.join(os.path.dirname(REPO_ROOT), "shared", "zeek", "systemd-generator-9.0.0-rc1", "bin")
 
 
 class NotRunnable(Exception):
@@ -67,6 +77,31 @@ def point_at(data, endpoints):
     if isinstance(data, list):
         return [point_at(item, endpoints) for item in data]
     return data
+
+
+def with_zeek_prefix(data, prefix):
+    """A copy of ``data`` with the ``prefix`` of every zeek_conf task set to ``prefix``."""
+    if isinstance(data, dict):
+        copied = dict((k, with_zeek_prefix(v, prefix)) for k, v in data.items())
+        for module in PREFIX_MODULES:
+            if isinstance(copied.get(module), dict) and "prefix" in copied[module]:
+                copied[module] = dict(copied[module], prefix=prefix)
+        return copied
+    if isinstance(data, list):
+        return [with_zeek_prefix(item, prefix) for item in data]
+    return data
+
+
+def make_zeek_prefix(workdir):
+    """``<workdir>/zeek-prefix`` with the Zeek 9 generator programs in ``bin/`` (when ../shared has them)."""
+    prefix = os.path.join(workdir, ZEEK_PREFIX)
+    os.makedirs(os.path.join(prefix, "bin"), exist_ok=True)
+    for name in ("zeek-systemd-generator", "zeek-cluster-layout-generator"):
+        origin = os.path.join(GENERATORS, name)
+        target = os.path.join(prefix, "bin", name)
+        if os.path.isfile(origin) and not os.path.lexists(target):
+            os.symlink(origin, target)
+    return prefix
 
 
 def is_playbook(data):
@@ -149,7 +184,7 @@ def run_plays(plays, endpoints, workdir, timeout=240):
         target = os.path.join(workdir, relative)
         os.makedirs(os.path.dirname(target), exist_ok=True)
         shutil.copyfile(origin, target)
-    plays = point_at(plays, endpoints)
+    plays = with_zeek_prefix(point_at(plays, endpoints), make_zeek_prefix(workdir))
     playbook_text = yaml.safe_dump(plays, sort_keys=False)
     with open(os.path.join(workdir, "playbook.yml"), "w", encoding="utf-8") as handle:
         handle.write(playbook_text)

@@ -6,7 +6,7 @@ tasks marked ``# example: ...`` in EXAMPLES are left out, the others run.
 """
 import pytest
 
-from runner import build_plays, run_plays, unmarked_tasks
+from runner import build_plays, run_plays, unmarked_tasks, with_zeek_prefix
 from snippets import Snippet, find_snippets, mark_problem, snippet_id
 
 SNIPPETS = find_snippets()
@@ -46,3 +46,29 @@ def test_an_example_that_fails_as_written_fails_the_test(example_emulator, tmp_p
     run = run_plays(build_plays(tasks, snippet_id(snippet)), example_emulator.endpoints, str(tmp_path / "run"))
     assert run.returncode != 0, run
     assert "dict2items requires a dictionary" in run.output, run
+
+
+def test_zeek_conf_tasks_write_into_the_runs_zeek_prefix(example_emulator, tmp_path):
+    """The runner's Zeek prefix: zeek_conf's example writes there, never into the machine's /opt/zeek."""
+    snippet = [s for s in SNIPPETS if s.source == "plugins/modules/zeek_conf.py"][0]
+    tasks, _marks = unmarked_tasks(snippet)
+    assert any(t.get("netsec.zeek.zeek_conf", {}).get("prefix") == "/opt/zeek" for t in tasks), snippet.text
+    run = run_plays(build_plays(tasks, snippet_id(snippet)), example_emulator.endpoints, str(tmp_path / "run"))
+    assert run.returncode == 0, run
+    prefix = tmp_path / "run" / "zeek-prefix"
+    assert "/opt/zeek" not in run.playbook and str(prefix) in run.playbook, run.playbook
+    cluster = prefix / "etc" / "zeek" / "cluster"
+    assert sorted(p.name for p in cluster.iterdir()) == ["mgr1.zeek.conf", "sensor1.zeek.conf"], run
+    assert "af_packet::eth0" in (cluster / "sensor1.zeek.conf").read_text()
+    assert (prefix / "etc" / "zeek" / "zeek.conf").is_file(), run  # the Zeek 8.2 task's single file
+
+
+def test_the_zeek_prefix_replaces_only_zeek_conf_prefixes():
+    plays = [{"hosts": "sensor1", "tasks": [
+        {"netsec.zeek.zeek_conf": {"prefix": "/opt/zeek", "cluster": {"hosts": {}}}},
+        {"ansible.builtin.debug": {"prefix": "/opt/zeek"}},
+        {"block": [{"zeek_conf": {"prefix": "/usr/local/zeek"}}]}]}]
+    tasks = with_zeek_prefix(plays, "/run/zp")[0]["tasks"]
+    assert tasks[0]["netsec.zeek.zeek_conf"] == {"prefix": "/run/zp", "cluster": {"hosts": {}}}
+    assert tasks[1]["ansible.builtin.debug"] == {"prefix": "/opt/zeek"}
+    assert tasks[2]["block"][0]["zeek_conf"] == {"prefix": "/run/zp"}
