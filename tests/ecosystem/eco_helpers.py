@@ -11,10 +11,7 @@ sys.path.insert(0, os.path.join(TESTS, "integration"))
 sys.path.insert(0, TESTS)
 sys.path.insert(0, os.path.dirname(TESTS))
 
-try:
-    from emulator.process import EmulatorProcess  # noqa: E402
-except ImportError:  # before the launcher moved into the emulator package
-    from emulator_process import EmulatorProcess  # noqa: E402
+from emulator.process import EmulatorProcess  # noqa: E402
 from playbook import BIN, COLLECTIONS, REPO_ROOT, run_playbook  # noqa: E402
 
 __all__ = ["AGENTS", "CLUSTER", "REPO_ROOT", "ansible_env", "inventory_list", "plain", "run_playbook", "run_tool",

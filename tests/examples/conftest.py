@@ -12,10 +12,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))
 
-try:
-    from emulator.process import EmulatorProcess  # noqa: E402
-except ImportError:  # before the launcher moved into the emulator package
-    from emulator_process import EmulatorProcess  # noqa: E402
+from emulator.process import EmulatorProcess  # noqa: E402
 from runner import Endpoints, build_plays, run_plays  # noqa: E402
 
 AGENT = "agent-sensor1"

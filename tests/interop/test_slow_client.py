@@ -24,10 +24,7 @@ for path in (REPO_ROOT, os.path.dirname(HERE)):
     if path not in sys.path:
         sys.path.insert(0, path)
 
-try:
-    from emulator.process import EmulatorProcess  # noqa: E402
-except ImportError:  # before the launcher moved into the emulator package
-    from emulator_process import EmulatorProcess  # noqa: E402
+from emulator.process import EmulatorProcess  # noqa: E402
 
 from plugins.module_utils import broker_json as bj  # noqa: E402
 
