@@ -94,6 +94,23 @@ def wait_until_running(controller, names, timeout, sleep, pids_before=None, mono
     return wait(poll, timeout, sleep, monotonic, pause)
 
 
+def wait_for_agents(controller, want_names, connected, timeout, sleep, monotonic=time.monotonic, pause=time.sleep):
+    """Poll get_instances until every agent named in ``want_names`` has checked in with the
+    controller (an agent starting beside a fresh controller peers seconds later). Returns the
+    last answer, so the caller's check then refuses only agents that never came."""
+    missing = set(want_names) - set(i["name"] for i in connected)
+    if not missing:
+        return connected
+    answer = {"instances": connected}
+
+    def poll():
+        answer["instances"] = controller.get_instances()
+        return missing <= set(i["name"] for i in answer["instances"]), answer["instances"]
+
+    wait(poll, timeout, sleep, monotonic, pause)
+    return answer["instances"]
+
+
 def _running(status, old_pid):
     if status is None or status.get("state") != "RUNNING":
         return False

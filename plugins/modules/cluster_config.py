@@ -28,6 +28,8 @@ description:
     controller (an instance without C(port)) must be among the controller's connected agents. Deploying
     an instance that is not connected, such as a typo, would stop the running nodes and wait for an agent
     that never checks in. The task fails naming the instance, the connected agents and a close match.
+    With O(wait=true), agents that have not checked in yet get O(wait_timeout) to do so first (a controller
+    and its agents that were just started together).
   - The controller keeps one staged configuration and one pending deployment for all its clients. When
     staging replaces a staged configuration that is neither the deployed one nor this task's, the task
     warns naming its id (check mode too). After the deploy, the task checks that the controller deployed
@@ -328,6 +330,7 @@ from ansible_collections.netsec.zeek.plugins.module_utils.connection import (
 from ansible_collections.netsec.zeek.plugins.module_utils.waiter import (
     not_running_table,
     seconds,
+    wait_for_agents,
     wait_argument_spec,
     wait_until_running,
 )
@@ -377,6 +380,11 @@ def reconcile_task(module, result):
 
     with controller_for(module) as controller:
         connected = controller.get_instances()
+        if params["wait"]:
+            # With wait, agents that have not checked in yet get wait_timeout to do so (a controller
+            # and its agents started together); without it, an unconnected instance is refused at once.
+            agents = [i.name for i in want.instances if i.port is None]
+            connected = wait_for_agents(controller, agents, connected, params["wait_timeout"], params["wait_sleep"])
         if reconcile.needs_default_instance(want):
             reconcile.resolve_default_instance(want, connected)
         finish_preflight(module, want, result, connected)

@@ -248,15 +248,16 @@ def s_mod_id_value_info(backend, tmp_path):
         # Agents answer in their tables' hash order: the errors (and the message listing
         # them) come in an arbitrary node order on a real controller.
         result = item["result"]
-        if result.get("errors"):
-            result["errors"] = sorted(result["errors"], key=lambda e: e.get("source", ""))
+        for holder in (result, result.get("failure") or {}):
+            if holder.get("errors"):
+                holder["errors"] = sorted(holder["errors"], key=lambda e: e.get("source") or "")
         if "failed: " in result.get("msg", ""):
             head, _sep, tail = result["msg"].partition("failed: ")
             result["msg"] = head + "failed: " + "; ".join(sorted(tail.split("; ")))
         # Sets come in hash order, which differs from node to node.
-        for node, value in item["result"].get("values", {}).items():
+        for node, value in result.get("node_values", {}).items():
             if isinstance(value, list):
-                item["result"]["values"][node] = sorted(value, key=json.dumps)
+                result["node_values"][node] = sorted(value, key=json.dumps)
     assert out["bits_per_uid"]["status"] == "ok"
     return out
 

@@ -145,3 +145,33 @@ def test_not_running_table_keeps_the_last_stderr_line_of_the_deploy():
     assert stderr == {"w1": "fatal error: problem with interface eth9"}
     assert waiter.not_running_table(["w1", "w2"], nodes, stderr=stderr) == [
         "w1 (agent-a): PENDING, pid 7, stderr: fatal error: problem with interface eth9"]
+
+
+class LateAgents(object):
+    """get_instances answers: the named agents check in after ``late`` polls."""
+
+    def __init__(self, names, late):
+        self.names, self.late, self.polls = names, late, 0
+
+    def get_instances(self):
+        self.polls += 1
+        return [{"name": n} for n in self.names] if self.polls > self.late else []
+
+
+def test_wait_for_agents_polls_until_the_agents_check_in():
+    controller = LateAgents(["agent-a"], late=2)
+    clock = FakeClock()
+    connected = waiter.wait_for_agents(controller, ["agent-a"], [], timeout=10, sleep=1,
+                                       monotonic=clock.monotonic, pause=clock.sleep)
+    assert connected == [{"name": "agent-a"}] and controller.polls == 3
+
+
+def test_wait_for_agents_gives_up_with_the_last_answer_and_asks_nothing_when_all_are_there():
+    never = LateAgents(["agent-a"], late=10 ** 6)
+    clock = FakeClock()
+    assert waiter.wait_for_agents(never, ["agent-typo"], [], timeout=3, sleep=1, monotonic=clock.monotonic,
+                                  pause=clock.sleep) == []
+    assert never.polls >= 3  # it kept asking until wait_timeout
+    present = LateAgents(["agent-a"], late=0)
+    assert waiter.wait_for_agents(present, ["agent-a"], [{"name": "agent-a"}], 3, 1) == [{"name": "agent-a"}]
+    assert present.polls == 0
