@@ -35,12 +35,17 @@ class ActionModule(ActionBase):
                     data = handle.read()
             except AnsibleError as err:
                 raise AnsibleActionFail("cannot read src %s: %s" % (src, to_text(err)))
+            # Raised outside the except block: ansible-core 2.16 attaches the traceback of the
+            # exception being handled to an AnsibleActionFail, and no traceback reaches a user.
+            problem = None
             try:
                 # Strict on purpose: to_text's surrogate_or_strict never raises, it passes the bad bytes on.
                 module_args["content"] = data.decode("utf-8")
             except UnicodeDecodeError as err:
-                raise AnsibleActionFail("src %s is not UTF-8 text: byte %d (0x%02x) %s; save the file as UTF-8"
-                                        % (src, err.start, data[err.start], err.reason))
+                problem = "src %s is not UTF-8 text: byte %d (0x%02x) %s; save the file as UTF-8" % (
+                    src, err.start, data[err.start], err.reason)
+            if problem is not None:
+                raise AnsibleActionFail(problem)
         result.update(self._execute_module(module_name="netsec.zeek.cluster_config", module_args=module_args,
                                            task_vars=task_vars))
         return result

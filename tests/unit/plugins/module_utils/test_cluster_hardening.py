@@ -6,7 +6,7 @@ import pytest
 from ansible_collections.netsec.zeek.plugins.module_utils import cluster, reconcile
 from ansible_collections.netsec.zeek.plugins.module_utils.cluster import (
     ClusterConfigError, Configuration, Instance, Node, from_dict, from_ini, lint, to_wire)
-from ansible_collections.netsec.zeek.plugins.module_utils.cluster import model
+from ansible_collections.netsec.zeek.plugins.module_utils.cluster_model import model
 
 
 def errors_of(data, **kwargs):

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from ansible_collections.netsec.zeek.plugins.module_utils import broker_json
 from ansible_collections.netsec.zeek.plugins.module_utils import cluster
+from ansible_collections.netsec.zeek.plugins.module_utils.cluster_model import ini_form
 from ansible_collections.netsec.zeek.plugins.module_utils.cluster import (
     ClusterConfigError, Configuration, from_dict, from_ini, from_wire, to_ini, to_wire)
 
@@ -267,7 +268,7 @@ def test_fast_word_splitting_equals_shlex(text_value):
     except ValueError:
         expected = ValueError
     try:
-        got = cluster.ini_form._shell_split(text_value)  # pylint: disable=protected-access
+        got = ini_form._shell_split(text_value)  # pylint: disable=protected-access
     except ValueError:
         got = ValueError
     assert got == expected

@@ -8,8 +8,8 @@
 
 from __future__ import annotations
 
-from ansible_collections.netsec.zeek.plugins.module_utils.cluster.ini_form import to_ini
-from ansible_collections.netsec.zeek.plugins.module_utils.cluster.model import (
+from ansible_collections.netsec.zeek.plugins.module_utils.cluster_model.ini_form import to_ini
+from ansible_collections.netsec.zeek.plugins.module_utils.cluster_model.model import (
     NODE_FIELDS,
     UNKNOWN_HOST,
     Configuration,

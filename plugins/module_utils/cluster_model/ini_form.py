@@ -12,8 +12,8 @@ import configparser
 import re
 import shlex
 
-from ansible_collections.netsec.zeek.plugins.module_utils.cluster.checks import validate
-from ansible_collections.netsec.zeek.plugins.module_utils.cluster.model import (
+from ansible_collections.netsec.zeek.plugins.module_utils.cluster_model.checks import validate
+from ansible_collections.netsec.zeek.plugins.module_utils.cluster_model.model import (
     ROLE_WORDS,
     ROLES,
     UNKNOWN_HOST,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.netsec.zeek.plugins.module_utils.cluster.model import (
+from ansible_collections.netsec.zeek.plugins.module_utils.cluster_model.model import (
     PORTED_ROLES,
     Finding,
 )

@@ -16,8 +16,8 @@ import importlib.util
 import re
 import traceback
 
-from ansible_collections.netsec.zeek.plugins.module_utils.cluster.checks import validate
-from ansible_collections.netsec.zeek.plugins.module_utils.cluster.model import (
+from ansible_collections.netsec.zeek.plugins.module_utils.cluster_model.checks import validate
+from ansible_collections.netsec.zeek.plugins.module_utils.cluster_model.model import (
     UNKNOWN_HOST,
     ClusterConfigError,
     Configuration,

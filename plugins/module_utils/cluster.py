@@ -29,15 +29,15 @@ skip a configuration whose id they already run.
 
 from __future__ import annotations
 
-from ansible_collections.netsec.zeek.plugins.module_utils.cluster.checks import lint, validate
-from ansible_collections.netsec.zeek.plugins.module_utils.cluster.comparison import (
+from ansible_collections.netsec.zeek.plugins.module_utils.cluster_model.checks import lint, validate
+from ansible_collections.netsec.zeek.plugins.module_utils.cluster_model.comparison import (
     changes,
     compare,
     diff,
     differs,
     normalize,
 )
-from ansible_collections.netsec.zeek.plugins.module_utils.cluster.dict_form import (
+from ansible_collections.netsec.zeek.plugins.module_utils.cluster_model.dict_form import (
     HAS_JSONSCHEMA,
     JSONSCHEMA_IMPORT_ERROR,
     SCHEMA,
@@ -45,8 +45,8 @@ from ansible_collections.netsec.zeek.plugins.module_utils.cluster.dict_form impo
     schema_errors,
     to_dict,
 )
-from ansible_collections.netsec.zeek.plugins.module_utils.cluster.ini_form import from_ini, to_ini
-from ansible_collections.netsec.zeek.plugins.module_utils.cluster.model import (
+from ansible_collections.netsec.zeek.plugins.module_utils.cluster_model.ini_form import from_ini, to_ini
+from ansible_collections.netsec.zeek.plugins.module_utils.cluster_model.model import (
     ROLES,
     ClusterConfigError,
     Configuration,
@@ -56,7 +56,7 @@ from ansible_collections.netsec.zeek.plugins.module_utils.cluster.model import (
     default_instance_name,
     suggest,
 )
-from ansible_collections.netsec.zeek.plugins.module_utils.cluster.wire_form import from_wire, to_wire
+from ansible_collections.netsec.zeek.plugins.module_utils.cluster_model.wire_form import from_wire, to_wire
 
 __all__ = [
     "HAS_JSONSCHEMA", "JSONSCHEMA_IMPORT_ERROR", "ROLES", "SCHEMA",

@@ -13,7 +13,7 @@ from ansible_collections.netsec.zeek.plugins.module_utils.broker_json import (
     CONFIGURATION,
     BrokerJSONError,
 )
-from ansible_collections.netsec.zeek.plugins.module_utils.cluster.model import (
+from ansible_collections.netsec.zeek.plugins.module_utils.cluster_model.model import (
     UNKNOWN_HOST,
     ClusterConfigError,
     Configuration,
