@@ -36,6 +36,12 @@ def _run(argv):
     return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60, check=False)
 
 
+def run_command(argv):
+    """AnsibleModule.run_command's shape, for the generator helpers outside a module."""
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
 def _listing(directory):
     paths = []
     for root, dirs, files in os.walk(directory):
@@ -117,7 +123,8 @@ def test_generators_produce_what_the_model_predicts(name, gen9, gen82, standin_p
 
         if not cluster.sectioned:
             layout_text = run_layout(open(os.path.join(units, "zeek-setup.service")).read(),
-                                     gens["zeek-cluster-layout-generator"], os.path.join(work, "layout.zeek"))
+                                     gens["zeek-cluster-layout-generator"], os.path.join(work, "layout.zeek"),
+                                     run_command)
 
         rc, output, names = verify_units(units)
         assert rc == 0 and output.strip() == "", "systemd-analyze verify %s:\n%s" % (names, output)

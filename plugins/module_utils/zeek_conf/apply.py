@@ -17,7 +17,6 @@ import re
 import shutil
 import socket
 import stat
-import subprocess
 import tempfile
 
 from ansible_collections.netsec.zeek.plugins.module_utils.zeek_conf import keys as K
@@ -32,17 +31,16 @@ _LAYOUT_FILE_RE = re.compile(r"^%s\.zeek\.conf$" % K.HOST_NAME_PATTERN)
 _ZEEK_VERSION_RE = re.compile(r"version\s+(\d+\.\d+\S*)")
 
 
-def detect_version(prefix):
+def detect_version(prefix, run_command):
     """The version of <prefix>/bin/zeek, or None."""
     zeek = os.path.join(prefix, "bin", "zeek")
     if not os.access(zeek, os.X_OK):
         return None
     try:
-        out = subprocess.run([zeek, "--version"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             timeout=30, check=False).stdout.decode("utf-8", "replace")
-    except (OSError, subprocess.TimeoutExpired):
+        rc, out, _err = run_command([zeek, "--version"])
+    except OSError:
         return None
-    match = _ZEEK_VERSION_RE.search(out)
+    match = _ZEEK_VERSION_RE.search(out or "") if rc == 0 else None
     return match.group(1) if match else None
 
 
@@ -124,7 +122,7 @@ def _stage(tmp, target_dir, plan, sectioned):
     return stage
 
 
-def compare_generated(params, cluster, host, target_dir, plan, sectioned):
+def compare_generated(params, cluster, host, target_dir, plan, sectioned, run_command):
     """Run the real generators on the planned files; diff against the active units and layout."""
     prefix = params["prefix"]
     generator = params["generator"] or os.path.join(prefix, "bin", "zeek-systemd-generator")
@@ -135,7 +133,7 @@ def compare_generated(params, cluster, host, target_dir, plan, sectioned):
     try:
         stage = _stage(tmp, target_dir, plan, sectioned)
         out = os.path.join(tmp, "units")
-        run_generator(generator, os.path.join(stage, file_name(cluster, host)), out)
+        run_generator(generator, os.path.join(stage, file_name(cluster, host)), out, run_command)
         new_units = read_units(out, (stage, target_dir))
         units = diff_units(new_units, read_units(params["generated_dir"]))
         setup = _read(os.path.join(out, "zeek-setup.service")) or ""
@@ -143,7 +141,7 @@ def compare_generated(params, cluster, host, target_dir, plan, sectioned):
         if argv[0] != "cp" and not os.access(layout_generator, os.X_OK):
             return units, None, "zeek-cluster-layout-generator not found at %s: layout not compared" % (
                 layout_generator)
-        new_layout = run_layout(setup, layout_generator, os.path.join(tmp, "cluster-layout.zeek"))
+        new_layout = run_layout(setup, layout_generator, os.path.join(tmp, "cluster-layout.zeek"), run_command)
         if new_layout is None:
             return units, None, ("cluster_layout %s does not exist on this host: zeek-setup.service will fail "
                                  "until it does; layout not compared" % argv[2])
@@ -179,7 +177,7 @@ def _run(module):
                   nodes={}, host_nodes=[], warnings_detail=[])
     try:
         mode = _mode(params["mode"])
-        version_text = params["zeek_version"] or detect_version(params["prefix"]) or "9.0"
+        version_text = params["zeek_version"] or detect_version(params["prefix"], module.run_command) or "9.0"
         result["zeek_version"] = version_text
         version = parse_version(version_text)
         cluster = from_dict(params["cluster"], version)
@@ -216,7 +214,8 @@ def _run(module):
         result["host_nodes"] = result["nodes"][host.name]
         if params["compare_units"]:
             try:
-                units, layout, note = compare_generated(params, cluster, host, target_dir, plan, cluster.sectioned)
+                units, layout, note = compare_generated(params, cluster, host, target_dir, plan, cluster.sectioned,
+                                                          module.run_command)
             except GeneratorError as err:
                 module.fail_json(msg="Zeek's generator refused the new configuration, nothing written: %s" % err,
                                  **result)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import re
 import shlex
-import subprocess
 
 _LAYOUT_ENTRY_RE = re.compile(r'^\s*\["([^"]+)"\]\s*=\s*(.*?)\s*$')
 
@@ -27,25 +26,25 @@ class GeneratorError(RuntimeError):
     pass
 
 
-def _run(argv, timeout=60):
+def _run(argv, run_command):
+    """Run ``argv`` with ``run_command`` (AnsibleModule.run_command, or the same signature:
+    ``run_command(argv) -> (rc, stdout, stderr)``); GeneratorError unless it exits 0."""
     try:
-        proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
-                              check=False)
-    except OSError as err:
-        raise GeneratorError("cannot run %s: %s" % (argv[0], err))
-    except subprocess.TimeoutExpired:
-        raise GeneratorError("%s did not finish within %d s" % (" ".join(argv), timeout))
-    if proc.returncode != 0:
-        text = (proc.stderr or proc.stdout).decode("utf-8", "replace").strip()
-        raise GeneratorError("%s exited with %d: %s" % (" ".join(argv), proc.returncode, text))
-    return proc
+        rc, out, err = run_command(argv)
+    except OSError as error:
+        raise GeneratorError("cannot run %s: %s" % (argv[0], error))
+    if rc != 0:
+        text = err or out
+        text = (text.decode("utf-8", "replace") if isinstance(text, bytes) else text).strip()
+        raise GeneratorError("%s exited with %d: %s" % (" ".join(argv), rc, text))
+    return rc
 
 
-def run_generator(generator, config_path, out_dir):
+def run_generator(generator, config_path, out_dir, run_command):
     """Generate the units of ``config_path`` into ``out_dir`` (created)."""
     if not os.path.isdir(out_dir):
         os.makedirs(out_dir)
-    _run([generator, "--config", config_path, out_dir])
+    _run([generator, "--config", config_path, out_dir], run_command)
 
 
 def _is_zeek_entry(rel):
@@ -97,7 +96,7 @@ def layout_command(setup_unit_text):
     raise GeneratorError("zeek-setup.service has no layout step")
 
 
-def run_layout(setup_unit_text, layout_generator, out_file):
+def run_layout(setup_unit_text, layout_generator, out_file, run_command):
     """Run the setup unit's layout step with its output redirected to ``out_file``; return the text."""
     argv, out_index = layout_command(setup_unit_text)
     if argv[0] == "cp":
@@ -109,7 +108,7 @@ def run_layout(setup_unit_text, layout_generator, out_file):
     if layout_generator:
         argv[0] = layout_generator
     argv[out_index] = out_file
-    _run(argv)
+    _run(argv, run_command)
     with open(out_file, "rb") as handle:
         return handle.read().decode("utf-8", "replace")
 
