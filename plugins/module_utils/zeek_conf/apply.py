@@ -214,8 +214,8 @@ def _run(module):
         result["host_nodes"] = result["nodes"][host.name]
         if params["compare_units"]:
             try:
-                units, layout, note = compare_generated(params, cluster, host, target_dir, plan, cluster.sectioned,
-                                                          module.run_command)
+                units, layout, note = compare_generated(
+                    params, cluster, host, target_dir, plan, cluster.sectioned, module.run_command)
             except GeneratorError as err:
                 module.fail_json(msg="Zeek's generator refused the new configuration, nothing written: %s" % err,
                                  **result)
